@@ -1,0 +1,32 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// C libraries come from Debian's -dev packages (installed by scripts/setup); each is
+/// reached only through one thin Swift wrapper in the WakeWord library.
+let package = Package(
+    name: "wakeword",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "WakeWord", targets: ["WakeWord"]),
+        .executable(name: "wakeword", targets: ["wakeword"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "WakeWord",
+            dependencies: ["CSndFile", "CSoxr", "CFFTW", "CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "wakeword",
+            dependencies: ["WakeWord", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "WakeWordTests", dependencies: ["WakeWord"]),
+    ]
+)

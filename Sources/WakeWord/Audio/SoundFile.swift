@@ -1,0 +1,91 @@
+import CSndFile
+
+/// Thin wrapper over one open libsndfile handle (http://libsndfile.github.io/libsndfile/api.html).
+/// The only place libsndfile is called.
+final class SoundFile {
+    /// Frames per second of the stored audio.
+    let sampleRate: Int
+    let channels: Int
+    /// Frames the header declares, or nil when the source cannot say (a pipe, raw input).
+    let declaredFrames: Int?
+    /// True for stored floating-point samples, which may hold NaN or infinity.
+    let isFloatingPoint: Bool
+    private let handle: OpaquePointer
+
+    /// Opens a file by path.
+    init(path: String) throws {
+        var info = SF_INFO()
+        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+            throw WakeWordError.badAudio(path: path, reason: SoundFile.openFailure(String(cString: sf_strerror(nil))))
+        }
+        self.handle = handle
+        (sampleRate, channels) = (Int(info.samplerate), Int(info.channels))
+        declaredFrames = info.frames >= 0 && info.frames < Int64(Int32.max) * 64 ? Int(info.frames) : nil
+        isFloatingPoint = SoundFile.isFloat(info.format)
+        try validate(path: path)
+    }
+
+    /// Opens headerless PCM on a file descriptor (standard input is 0); the descriptor stays open.
+    init(descriptor: Int32, raw format: RawAudioFormat, name: String) throws {
+        var info = SF_INFO()
+        info.samplerate = Int32(clamping: format.sampleRate)
+        info.channels = Int32(clamping: format.channels)
+        info.format = Int32(SF_FORMAT_RAW) | format.encoding.subtype | Int32(bitPattern: UInt32(SF_ENDIAN_LITTLE))
+        guard let handle = sf_open_fd(descriptor, Int32(SFM_READ), &info, 0) else {
+            throw WakeWordError.badAudio(path: name, reason: SoundFile.openFailure(String(cString: sf_strerror(nil))))
+        }
+        self.handle = handle
+        (sampleRate, channels, declaredFrames) = (format.sampleRate, format.channels, nil)
+        isFloatingPoint = SoundFile.isFloat(info.format)
+        try validate(path: name)
+    }
+
+    deinit { sf_close(handle) }
+
+    /// Reads up to `frames` frames, interleaved, scaled to [-1, 1] for integer encodings.
+    /// Returns fewer at the end of the data or where decoding stops.
+    func read(frames: Int) -> [Float] {
+        var buffer = [Float](repeating: 0, count: frames * channels)
+        let got = buffer.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(frames)) }
+        buffer.removeLast((frames - max(0, Int(got))) * channels)
+        return buffer
+    }
+
+    /// libsndfile's last error on this handle, or nil.
+    var lastError: String? {
+        sf_error(handle) == 0 ? nil : String(cString: sf_strerror(handle))
+    }
+
+    private func validate(path: String) throws {
+        guard channels >= 1, channels <= 1024 else {
+            throw WakeWordError.badAudio(path: path, reason: "\(channels) channels is not a valid channel count")
+        }
+        guard sampleRate >= AudioFormat.minimumSampleRate, sampleRate <= AudioFormat.maximumSampleRate else {
+            throw WakeWordError.badAudio(path: path, reason: "sample rate \(sampleRate) Hz is outside the supported"
+                + " \(AudioFormat.minimumSampleRate) to \(AudioFormat.maximumSampleRate) Hz")
+        }
+    }
+
+    private static func isFloat(_ format: Int32) -> Bool {
+        let subtype = format & Int32(SF_FORMAT_SUBMASK)
+        return subtype == Int32(SF_FORMAT_FLOAT) || subtype == Int32(SF_FORMAT_DOUBLE)
+    }
+
+    private static func openFailure(_ message: String) -> String {
+        message.hasPrefix("Format not recognised") || message.contains("unknown format")
+            ? "not an audio format libsndfile reads (\(message))" : message
+    }
+}
+
+extension RawAudioFormat.Encoding {
+    /// The libsndfile subtype code of this encoding.
+    var subtype: Int32 {
+        switch self {
+        case .s16: Int32(SF_FORMAT_PCM_16)
+        case .s24: Int32(SF_FORMAT_PCM_24)
+        case .s32: Int32(SF_FORMAT_PCM_32)
+        case .f32: Int32(SF_FORMAT_FLOAT)
+        case .u8: Int32(SF_FORMAT_PCM_U8)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import WakeWord
+
+struct Features: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write Whisper's log-mel spectrogram of an audio file as a float32 .npy, shape [80, frames].")
+
+    @Argument(help: ArgumentHelp("Audio file (any format libsndfile reads; resampled to 16 kHz mono).", valueName: "in"))
+    var input: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the .npy file.", valueName: "out.npy"))
+    var output: String
+
+    func run() throws {
+        let samples = try Clip.load(input)
+        let mel = LogMel()(samples)
+        try AtomicFile.write(NumpyFile.encode(mel), to: output)
+    }
+}

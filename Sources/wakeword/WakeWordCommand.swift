@@ -1,0 +1,17 @@
+import ArgumentParser
+import WakeWord
+
+@main
+struct WakeWordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wakeword",
+        abstract: "Make and run a detector for your own wake word from a few recorded clips.",
+        discussion: """
+            Clips go through Whisper's log-mel front end into the frozen Whisper tiny.en encoder;
+            a small trigger head on top is the only trained part. Run scripts/setup once to fetch
+            the encoder weights and build.
+            """,
+        version: WakeWordVersion.current,
+        subcommands: [Features.self, Embed.self, Bench.self]
+    )
+}

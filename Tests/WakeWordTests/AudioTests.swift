@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import WakeWord
+
+@Suite("Audio") struct AudioTests {
+    /// Amplitude of the `frequency` component of 16 kHz `x` (a single-bin DFT).
+    private func amplitude(of frequency: Double, in x: [Float]) -> Double {
+        var (re, im) = (0.0, 0.0)
+        for (n, v) in x.enumerated() {
+            let phase = 2 * Double.pi * frequency * Double(n) / Double(AudioFormat.sampleRate)
+            re += Double(v) * cos(phase)
+            im -= Double(v) * sin(phase)
+        }
+        return 2 * (re * re + im * im).squareRoot() / Double(x.count)
+    }
+
+    @Test("every encoding and rate reads as 16 kHz mono with the tone preserved",
+          arguments: [(AudioWriter.Encoding.wav16, 44_100), (.wavU8, 16_000), (.wav24, 48_000), (.wav32, 22_050),
+                      (.wavFloat, 8_000), (.flac16, 44_100), (.flac24, 96_000), (.oggVorbis, 44_100), (.wav16, 384_000)])
+    func readsAnyEncoding(encoding: AudioWriter.Encoding, rate: Int) throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tone = sine(frequency: 1000, seconds: 1.5, rate: rate)
+        // Stereo: left carries the tone, right carries it at half amplitude: the mix is 0.75 × tone.
+        let stereo = tone.flatMap { [$0, $0 * 0.5] }
+        let path = "\(directory)/tone"
+        try AudioWriter.write(stereo, channels: 2, sampleRate: rate, encoding: encoding, to: path)
+        let (samples, warnings) = try AudioReader.load(path: path)
+        #expect(warnings.isEmpty)
+        #expect(abs(samples.count - 24_000) <= 1)
+        let middle = Array(samples[4000..<20000])
+        let tolerance = encoding == .wavU8 || encoding == .oggVorbis ? 0.02 : 0.002
+        #expect(abs(amplitude(of: 1000, in: middle) - 0.375) < tolerance)
+        #expect(amplitude(of: 3000, in: middle) < 0.01)
+    }
+
+    @Test("chunked reading gives the same samples as one read, with resampling")
+    func chunkedReadMatchesWhole() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/speechlike.wav"
+        var generator = SplitMix64(seed: 3)
+        try AudioWriter.write((0..<90_000).map { _ in Float.random(in: -0.3...0.3, using: &generator) },
+                              sampleRate: 44_100, encoding: .wavFloat, to: path)
+        let whole = try AudioReader(path: path).readAll()
+        let reader = try AudioReader(path: path)
+        var chunked: [Float] = []
+        while case let chunk = try reader.read(maxFrames: 777), !chunk.isEmpty { chunked += chunk }
+        #expect(chunked.count == whole.count)
+        #expect(maxAbsDifference(chunked, whole) < 1e-6)
+    }
+
+    @Test("a damaged FLAC gives what decodes and a warning naming the file")
+    func damagedFlac() throws {
+        let path = TestPaths.sample("damaged/126.flac")
+        let (samples, warnings) = try AudioReader.load(path: path)
+        #expect(samples.count == 5760)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains(path) == true)
+        #expect(warnings.first?.contains("damaged") == true)
+    }
+
+    @Test("bad inputs fail with a message naming the file")
+    func badInputs() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = "\(directory)/notes.wav"
+        try Data("this is not audio\n".utf8).write(to: URL(fileURLWithPath: text))
+        #expect(throws: WakeWordError.self) { try AudioReader(path: text) }
+        do { _ = try AudioReader(path: text) } catch { #expect("\(error)".hasPrefix(text)) }
+
+        #expect(throws: WakeWordError.fileNotFound(path: "\(directory)/missing.wav")) {
+            try AudioReader(path: "\(directory)/missing.wav")
+        }
+        #expect(throws: WakeWordError.unreadable(path: directory, reason: "it is a directory, not an audio file")) {
+            try AudioReader(path: directory)
+        }
+
+        let nan = "\(directory)/nan.wav"
+        try AudioWriter.write([0, 0.1, .nan, 0.2], encoding: .wavFloat, to: nan)
+        #expect(throws: WakeWordError.badAudio(path: nan, reason: "sample at 0.000 s is NaN or infinite")) {
+            try AudioReader.load(path: nan)
+        }
+
+        let slow = "\(directory)/slow.wav"
+        try AudioWriter.write([0, 0.1], sampleRate: 100, encoding: .wav16, to: slow)
+        #expect(throws: WakeWordError.badAudio(path: slow, reason: "sample rate 100 Hz is outside the supported 8000 to 768000 Hz")) {
+            try AudioReader(path: slow)
+        }
+
+        let empty = "\(directory)/empty.wav"
+        try AudioWriter.write([], encoding: .wav16, to: empty)
+        #expect(throws: WakeWordError.badAudio(path: empty, reason: "it contains no audio samples")) {
+            try Clip.load(empty)
+        }
+    }
+
+    @Test("resampling keeps the length ratio and the tone")
+    func resampler() {
+        let tone = sine(frequency: 440, seconds: 2, rate: 22_050)
+        let out = Resampler.resample(tone, from: 22_050, to: 16_000)
+        #expect(abs(out.count - 32_000) <= 1)
+        #expect(abs(amplitude(of: 440, in: Array(out[2000..<30000])) - 0.5) < 0.002)
+    }
+}

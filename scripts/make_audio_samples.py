@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Builds audio-samples/ from the shared recordings (../shared/data), reproducibly.
+
+    python3 scripts/make_audio_samples.py ../shared/data
+
+What it writes (all 16 kHz mono 16-bit FLAC; licences in audio-samples/README.md):
+  alexa/train/      10 "alexa" clips (Picovoice wake-word-benchmark, Apache-2.0)
+  alexa/heldout/    4 more, never used for training by the project's tests
+  damaged/          one alexa clip whose FLAC stream breaks part-way (kept as real damaged input)
+  negatives/speech/ LibriSpeech utterances from the first half of the speakers (CC BY 4.0)
+  negatives/noise/  the first 20 s of each Speech Commands background noise (CC BY 4.0)
+  stream/stream.flac + stream.labels.tsv: 4 further alexa clips among speech from the
+                    second half of the speakers, over quiet background noise; the labels give
+                    each wake word's start and end in seconds (energy threshold on the clean clip)
+Needs numpy and the `sox` command (Debian package sox).
+"""
+import os, random, shutil, subprocess, sys
+import numpy as np
+
+RATE = 16000
+DAMAGED = {"126", "127", "128", "129", "142", "144", "229", "272", "273", "274", "275", "32", "33", "34"}
+
+
+def read(path):
+    raw = subprocess.run(["sox", path, "-t", "raw", "-e", "signed", "-b", "16", "-c", "1", "-r", str(RATE), "-"],
+                         check=True, capture_output=True).stdout
+    return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768
+
+
+def write(path, x):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pcm = np.clip(np.round(x * 32768), -32768, 32767).astype("<i2").tobytes()
+    subprocess.run(["sox", "-t", "raw", "-e", "signed", "-b", "16", "-c", "1", "-r", str(RATE), "-", path],
+                   input=pcm, check=True)
+
+
+def speech_bounds(x, frame=160):
+    """First and last 10 ms frame louder than max(peak - 30 dB, noise floor + 10 dB), in
+    seconds; the noise floor is the 10th percentile of the levels of frames that are not
+    digital silence (as the Swift Endpointer)."""
+    n = len(x) // frame
+    level = 10 * np.log10(np.mean(x[: n * frame].reshape(n, frame) ** 2, axis=1) + 1e-10)
+    audible = level[level > -90]  # digital silence (padding) says nothing about the room
+    floor = np.percentile(audible, 10, method="lower") if len(audible) else -100.0
+    threshold = max(level.max() - 30, floor + 10)
+    active = np.nonzero(level > threshold)[0]
+    return active[0] * frame / RATE, (active[-1] + 1) * frame / RATE
+
+
+def main(shared):
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "audio-samples")
+    for sub in ("alexa", "damaged", "negatives", "stream"):
+        shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
+    names = sorted(os.listdir(os.path.join(shared, "wakewords/alexa")))
+    random.Random(0).shuffle(names)
+    usable = [n for n in names[20:] if n[:-5] not in DAMAGED]  # skip the benchmark's K=20 training clips
+    groups = {"alexa/train": usable[:10], "alexa/heldout": usable[10:14]}
+    for folder, clips in groups.items():
+        os.makedirs(os.path.join(out, folder), exist_ok=True)
+        for n in clips:
+            shutil.copy(os.path.join(shared, "wakewords/alexa", n), os.path.join(out, folder, n))
+    os.makedirs(os.path.join(out, "damaged"), exist_ok=True)
+    shutil.copy(os.path.join(shared, "wakewords/alexa/126.flac"), os.path.join(out, "damaged/126.flac"))
+
+    speech = sorted(f for f in os.listdir(os.path.join(shared, "speech")) if f.endswith(".flac"))
+    speakers = sorted({int(f.split("-")[0]) for f in speech})
+    first_half = set(speakers[: len(speakers) // 2])
+    train_speech = [f for f in speech if int(f.split("-")[0]) in first_half]
+    test_speech = [f for f in speech if int(f.split("-")[0]) not in first_half]
+    total = 0.0
+    for f in train_speech[::6]:  # every 6th utterance of the first half: about 4 minutes
+        x = read(os.path.join(shared, "speech", f))
+        write(os.path.join(out, "negatives/speech", f), x)
+        total += len(x) / RATE
+    print(f"negatives/speech: {total:.0f} s")
+    for f in sorted(os.listdir(os.path.join(shared, "noise"))):
+        x = read(os.path.join(shared, "noise", f))
+        write(os.path.join(out, "negatives/noise", f), x[: 20 * RATE])
+
+    # The labelled stream: speech / wake word / speech ..., background noise at -40 dBFS.
+    rng = np.random.default_rng(0)
+    pieces, labels, t = [], [], 0.0
+    stream_words = usable[14:18]
+    stream_speech = test_speech[::10][:5]
+    for i, f in enumerate(stream_speech):
+        x = read(os.path.join(shared, "speech", f))[: 12 * RATE]
+        pieces.append(x); t += len(x) / RATE
+        if i < len(stream_words):
+            gap = np.zeros(int(0.7 * RATE)); pieces.append(gap); t += len(gap) / RATE
+            w = read(os.path.join(shared, "wakewords/alexa", stream_words[i]))
+            start, end = speech_bounds(w)
+            labels.append((t + start, t + end, stream_words[i]))
+            pieces.append(w); t += len(w) / RATE
+            gap = np.zeros(int(0.5 * RATE)); pieces.append(gap); t += len(gap) / RATE
+    stream = np.concatenate(pieces)
+    noise = np.resize(read(os.path.join(shared, "noise/running_tap.flac")), len(stream))
+    noise = noise / np.sqrt(np.mean(noise ** 2)) * 10 ** (-40 / 20)
+    write(os.path.join(out, "stream/stream.flac"), stream + noise[: len(stream)])
+    with open(os.path.join(out, "stream/stream.labels.tsv"), "w") as fh:
+        fh.write("start\tend\tsource\n")
+        for s, e, src in labels:
+            fh.write(f"{s:.3f}\t{e:.3f}\twakewords/alexa/{src}\n")
+    print("stream:", f"{len(stream) / RATE:.1f} s", labels, "speech:", stream_speech)
+    print("alexa:", groups)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
