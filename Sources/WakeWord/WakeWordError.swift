@@ -21,6 +21,8 @@ public enum WakeWordError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidInput(String)
     /// Writing an output failed.
     case writeFailed(path: String, reason: String)
+    /// The work was stopped (Ctrl-C) before it finished; nothing was written.
+    case interrupted
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum WakeWordError: Error, Equatable, CustomStringConvertible, Sendable {
             return message
         case .writeFailed(let path, let reason):
             return "\(path): cannot write: \(reason)"
+        case .interrupted:
+            return "interrupted; no output was written and existing files are unchanged"
         }
     }
 }

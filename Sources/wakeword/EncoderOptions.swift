@@ -20,6 +20,17 @@ struct EncoderOptions: ParsableArguments {
     }
 }
 
+extension ProjectPaths {
+    /// The default negative audio shipped with the project.
+    static var defaultNegatives: String? { existing("audio-samples/negatives") }
+    /// The default noise for augmentation.
+    static var defaultNoise: String? { existing("audio-samples/negatives/noise") }
+
+    private static func existing(_ relative: String) -> String? {
+        root.map { "\($0)/\(relative)" }.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+    }
+}
+
 /// The project folder this binary was built in (it holds the default encoder and the
 /// default negatives), found by walking up from the executable.
 enum ProjectPaths {

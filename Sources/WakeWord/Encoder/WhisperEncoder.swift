@@ -101,12 +101,21 @@ public struct WhisperEncoder: Sendable {
     /// float rounding.
     public func encode(_ mels: [Matrix], layer: Int? = nil) -> [Matrix] {
         let layer = layer ?? dimensions.layers
-        precondition((1...dimensions.layers).contains(layer), "layer \(layer) outside 1...\(dimensions.layers)")
-        guard let frames = mels.first?.columns else { return [] }
+        return encode(mels, layers: [layer])[layer]!
+    }
+
+    /// One pass through the deepest of `layers`, keeping the output of each listed block:
+    /// `result[layer][window]` is [positions, width]. Several models tapping different layers
+    /// share the pass.
+    public func encode(_ mels: [Matrix], layers: Set<Int>) -> [Int: [Matrix]] {
+        precondition(!layers.isEmpty && layers.allSatisfy { (1...dimensions.layers).contains($0) },
+                     "layers \(layers.sorted()) outside 1...\(dimensions.layers)")
+        guard let frames = mels.first?.columns else { return Dictionary(uniqueKeysWithValues: layers.map { ($0, []) }) }
         precondition(mels.allSatisfy { $0.rows == dimensions.melCount && $0.columns == frames }, "mels must share a shape")
         let steps = WhisperEncoder.positions(frames: frames)
         precondition(steps <= dimensions.contextLength, "input longer than the position table (30 s)")
-        guard steps > 0 else { return mels.map { _ in Matrix(rows: 0, columns: dimensions.width) } }
+        let split = { (x: Matrix) in (0..<mels.count).map { x.rows(($0 * steps)..<(($0 + 1) * steps)) } }
+        guard steps > 0 else { return Dictionary(uniqueKeysWithValues: layers.map { ($0, split(Matrix(rows: 0, columns: dimensions.width))) }) }
 
         var x = Matrix(rows: mels.count * steps, columns: dimensions.width)
         for (w, mel) in mels.enumerated() {
@@ -117,9 +126,13 @@ public struct WhisperEncoder: Sendable {
             let offset = w * steps * dimensions.width
             for i in 0..<(steps * dimensions.width) { x.values[offset + i] = h.values[i] + positions.values[i] }
         }
-        for block in blocks[0..<layer] { block(&x, windows: mels.count) }
-        if layer == dimensions.layers { x = finalNorm(x) }
-        return (0..<mels.count).map { x.rows(($0 * steps)..<(($0 + 1) * steps)) }
+        var outputs: [Int: [Matrix]] = [:]
+        for (index, block) in blocks[0..<layers.max()!].enumerated() {
+            block(&x, windows: mels.count)
+            let layer = index + 1
+            if layers.contains(layer) { outputs[layer] = split(layer == dimensions.layers ? finalNorm(x) : x) }
+        }
+        return outputs
     }
 }
 

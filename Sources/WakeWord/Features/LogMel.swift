@@ -5,8 +5,8 @@ import Foundation
 /// the 201 bins, last frame dropped, 80 Slaney mel bands, log10(max(x, 1e-10)), clamped to
 /// (max - 8) over the input, then (x + 4) / 4.
 ///
-/// Owns an FFTW plan and scratch buffers: one instance per thread.
-public final class LogMel {
+/// Holds one FFTW plan, made once; safe to share between threads.
+public final class LogMel: Sendable {
     public static let fftSize = 400
     /// Samples between frames: 10 ms at 16 kHz, so 100 frames per second.
     public static let hop = 160
@@ -57,7 +57,7 @@ public final class LogMel {
             for n in 0..<LogMel.fftSize {
                 frame[n] = samples[LogMel.reflect(start + n, count: samples.count)] * window[n]
             }
-            fft.powerSpectrum(of: frame, into: &power.values, at: t * fft.bins)
+            fft.powerSpectrum(of: &frame, into: &power.values, at: t * fft.bins)
         }
         return power
     }

@@ -1,0 +1,99 @@
+/// The path from samples to head inputs, shared by detection and training so both see the
+/// same features: the stream is cut into encoder passes by a `WindowSchedule`; each pass
+/// goes through log-mel and the encoder once and appends the positions it keeps to a short
+/// history; at every hop the history is averaged over each pool length before the hop.
+/// Memory is bounded by one window of samples and the longest pool of positions.
+public struct FeatureStream: Sendable {
+    /// The head inputs scored after one encoder pass.
+    public struct Pass: Sendable {
+        /// Hops scored, in stream samples.
+        public let hops: [Int]
+        /// [hops.count, width · pools] for each tapped layer.
+        public let features: [Int: Matrix]
+    }
+
+    public let windowing: Windowing
+    public let layers: Set<Int>
+    let encoder: WhisperEncoder
+    let logMel: LogMel
+    private var schedule: WindowSchedule
+    private var buffer: [Float] = []
+    private var bufferStart = 0
+    /// Kept encoder positions per layer, row-major [positions, width], starting at stream
+    /// position `historyStart`.
+    private var history: [Int: [Float]]
+    private var historyStart = 0
+    /// Samples pushed so far.
+    public private(set) var total = 0
+
+    public init(encoder: WhisperEncoder, windowing: Windowing, layers: Set<Int>, logMel: LogMel = LogMel()) {
+        precondition(windowing.problem == nil, windowing.problem ?? "")
+        (self.encoder, self.windowing, self.layers, self.logMel) = (encoder, windowing, layers, logMel)
+        schedule = WindowSchedule(windowing: windowing)
+        history = Dictionary(uniqueKeysWithValues: layers.map { ($0, []) })
+    }
+
+    /// Feature length for this stream: encoder width times the number of pools.
+    public var featureCount: Int { encoder.dimensions.width * windowing.pools.count }
+
+    /// Appends 16 kHz samples; returns what the passes they complete score.
+    public mutating func push(_ samples: [Float]) -> [Pass] {
+        buffer.append(contentsOf: samples)
+        total += samples.count
+        var result: [Pass] = []
+        for pass in schedule.passes(available: total) { result.append(run(pass)) }
+        let keep = max(bufferStart, schedule.oldestNeeded(available: total))
+        if keep > bufferStart {
+            buffer.removeFirst(min(keep - bufferStart, buffer.count))
+            bufferStart = keep
+        }
+        return result
+    }
+
+    /// Ends the stream: the last pass scores the hops no full window reached.
+    public mutating func finish() -> [Pass] {
+        guard let pass = schedule.finish(total: total), !pass.hops.isEmpty else { return [] }
+        return [run(pass)]
+    }
+
+    private mutating func run(_ pass: WindowSchedule.Pass) -> Pass {
+        var window = [Float](repeating: 0, count: windowing.window)
+        for i in max(0, bufferStart - pass.start)..<windowing.window { window[i] = buffer[pass.start + i - bufferStart] }
+        let encoded = encoder.encode([logMel(window)], layers: layers)
+        let unit = Windowing.samplesPerPosition
+        let width = encoder.dimensions.width
+        let keepRows = ((pass.keepFrom - pass.start) / unit)..<(windowing.window / unit)
+        let longest = windowing.pools.max()! / unit
+        for layer in layers {
+            let output = encoded[layer]![0]
+            history[layer]!.append(contentsOf: output.values[(keepRows.lowerBound * width)..<(keepRows.upperBound * width)])
+        }
+        var features: [Int: Matrix] = [:]
+        for layer in layers {
+            var out = Matrix(rows: pass.hops.count, columns: featureCount)
+            history[layer]!.withUnsafeBufferPointer { rows in
+                for (i, hop) in pass.hops.enumerated() {
+                    // History rows [end - pool, end) are the positions of the pool before the hop.
+                    let end = hop / unit - historyStart
+                    for (p, pool) in windowing.pools.enumerated() {
+                        let count = pool / unit
+                        let scale = 1 / Float(count)
+                        for c in 0..<width {
+                            var sum: Float = 0
+                            for r in (end - count)..<end { sum += rows[r * width + c] }
+                            out.values[i * featureCount + p * width + c] = sum * scale
+                        }
+                    }
+                }
+            }
+            features[layer] = out
+        }
+        // Later hops end after this pass, so their pools start after end - longest.
+        let firstNeeded = max(historyStart, pass.end(windowing) / unit - longest)
+        if firstNeeded > historyStart {
+            for layer in layers { history[layer]!.removeFirst((firstNeeded - historyStart) * width) }
+            historyStart = firstNeeded
+        }
+        return Pass(hops: pass.hops, features: features)
+    }
+}

@@ -1,0 +1,63 @@
+/// Which encoder passes a stream of samples produces and what each contributes, as the
+/// stream grows; the same rules for a 2-second clip and a 10-hour recording. Times are
+/// exact sample counts.
+///
+/// Full passes cover [k·stride, k·stride + window) for k = 0, 1, ...; each keeps the
+/// positions after the previous pass's end. At the end of the input one last pass ends at
+/// the last whole hop (zero-padded in front if the input is shorter than a window) and keeps
+/// what no full pass reached. A pass scores the hops (multiples of `hop`, from `firstHop`)
+/// that end inside what it keeps, so every hop of the input is scored exactly once.
+public struct WindowSchedule: Sendable {
+    public let windowing: Windowing
+
+    /// One encoder pass.
+    public struct Pass: Sendable, Equatable {
+        /// First sample of the window; negative when zero-padded in front.
+        public let start: Int
+        /// First sample whose positions this pass contributes (the rest of the window is context).
+        public let keepFrom: Int
+        /// Hops scored after this pass, in stream samples.
+        public let hops: [Int]
+
+        /// One past the window's last sample.
+        public func end(_ windowing: Windowing) -> Int { start + windowing.window }
+    }
+
+    private var nextStart = 0
+    /// End of the positions kept so far.
+    public private(set) var keptUpTo = 0
+
+    public init(windowing: Windowing) {
+        self.windowing = windowing
+    }
+
+    /// Passes that become possible once `available` samples of the stream exist.
+    public mutating func passes(available: Int) -> [Pass] {
+        var result: [Pass] = []
+        while nextStart + windowing.window <= available {
+            result.append(pass(start: nextStart))
+            nextStart += windowing.stride
+        }
+        return result
+    }
+
+    /// The final pass at the end of a stream of `total` samples, if any position remains.
+    public mutating func finish(total: Int) -> Pass? {
+        let end = total / windowing.hop * windowing.hop
+        return end > keptUpTo ? pass(start: end - windowing.window) : nil
+    }
+
+    /// The earliest stream sample a future pass can read once `available` samples exist:
+    /// the next full window's start, or the start of a final window ending at the last hop.
+    public func oldestNeeded(available: Int) -> Int {
+        min(nextStart, available / windowing.hop * windowing.hop - windowing.window)
+    }
+
+    private mutating func pass(start: Int) -> Pass {
+        let end = start + windowing.window
+        let first = max((keptUpTo / windowing.hop + 1) * windowing.hop, windowing.firstHop)
+        let hops = first <= end ? Array(Swift.stride(from: first, through: end, by: windowing.hop)) : []
+        defer { keptUpTo = end }
+        return Pass(start: start, keepFrom: keptUpTo, hops: hops)
+    }
+}

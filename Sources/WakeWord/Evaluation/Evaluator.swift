@@ -1,0 +1,130 @@
+import Foundation
+
+/// Runs a model over labelled audio through the streaming `Detector` (the `detect` code
+/// path: same windowing, threshold and refractory time) and records every hop's score:
+/// - each positive clip padded with `padding` seconds of silence on each side and, when
+///   noise is given, mixed with a random noise segment at `snr` dB (seeded), then rounded
+///   to 16-bit as a recording would be;
+/// - the negative recordings, concatenated in order, as `threads` long streams.
+public struct Evaluator: Sendable {
+    public let encoder: WhisperEncoder
+    public let model: WakeWordModel
+    public var padding = 1.0
+    public var snr = 10.0
+    public var seed: UInt64 = 0
+    public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Where to write the mixed positive clips (16-bit WAV) and a manifest, for other detectors.
+    public var saveAudio: String?
+
+    public init(encoder: WhisperEncoder, model: WakeWordModel) {
+        (self.encoder, self.model) = (encoder, model)
+    }
+
+    public func evaluate(positives: [String], negatives: [String], noise: [String],
+                         progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in },
+                         warn: @escaping @Sendable (String) -> Void = { _ in },
+                         isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> EvaluationRecord {
+        let detector = try Detector(models: [model], encoder: encoder)
+        let noiseSources: [AugmentationSources.Source] = try noise.map { path in
+            let samples = try Clip.load(path, warn: warn)
+            return AugmentationSources.Source(name: path, samples: samples)
+        }
+        if let saveAudio {
+            try FileManager.default.createDirectory(atPath: "\(saveAudio)/positives", withIntermediateDirectories: true)
+        }
+
+        // Positives: each clip's mixture, drawn in order from one seeded generator.
+        var generator = SplitMix64(seed: seed)
+        var prepared: [(index: Int, path: String, clip: PositiveClip?, reason: String?, noise: AugmentationRecipe.Segment?)] = []
+        for (index, path) in positives.enumerated() {
+            switch PositiveClip.load(path, warn: warn) {
+            case .success(let clip):
+                let source = noiseSources.isEmpty ? nil : Int.random(in: 0..<noiseSources.count, using: &generator)
+                let segment = source.map { AugmentationRecipe.Segment(source: $0, offset: Int.random(in: 0..<noiseSources[$0].samples.count, using: &generator), decibels: snr) }
+                prepared.append((index, path, clip, nil, segment))
+            case .failure(let error):
+                warn("skipping \(error)")
+                prepared.append((index, path, nil, "\(error)", nil))
+            }
+        }
+        let padSamples = Int(padding * Double(AudioFormat.sampleRate))
+        let usable = prepared.filter { $0.clip != nil }
+        let saveAudio = self.saveAudio
+        let positiveRecords = try Parallel.map(usable, threads: threads, isCancelled: isCancelled,
+                                               progress: { progress("positive clips", $0, usable.count) }) { item -> PositiveRecord in
+            let clip = item.clip!
+            let audio = Evaluator.mix(clip, padding: padSamples, noise: item.noise.map { (noiseSources[$0.source], $0) })
+            var savedAs: String?
+            if let saveAudio {
+                savedAs = String(format: "positives/%05d.wav", item.index)
+                try AudioWriter.write(audio, encoding: .wav16, to: "\(saveAudio)/\(savedAs!)")
+            }
+            var run = detector
+            let trace = Evaluator.run(&run, audio)
+            return PositiveRecord(file: item.path, savedAs: savedAs, wordStart: Double(clip.bounds.start + padSamples) / Double(AudioFormat.sampleRate),
+                                  wordEnd: Double(clip.bounds.end + padSamples) / Double(AudioFormat.sampleRate),
+                                  hops: trace.hops, scores: trace.scores, detections: trace.detections)
+        }
+
+        // Negatives: contiguous runs of the sorted files, one long stream per thread.
+        let files = negatives
+        let streams = Evaluator.partition(files, parts: min(threads, max(files.count, 1)))
+        let negativeRecords = try Parallel.map(Array(streams.enumerated()), threads: threads, isCancelled: isCancelled) { part, paths -> NegativeRecord in
+            var run = detector
+            var hops: [Int] = [], scores: [Float] = [], detections: [Detection] = []
+            var segments: [NegativeRecord.Segment] = []
+            var offset = 0
+            for path in paths {
+                if isCancelled() { throw WakeWordError.interrupted }
+                let reader = try AudioReader(path: path)
+                let start = offset
+                while true {
+                    let chunk = try reader.read(maxFrames: 4 * AudioFormat.sampleRate)
+                    if chunk.isEmpty { break }
+                    offset += chunk.count
+                    detections += run.process(chunk) { hops.append($0.sample); scores.append($0.score) }
+                }
+                reader.warnings.forEach(warn)
+                segments.append(.init(file: path, start: start, samples: offset - start))
+                progress("negative audio", segments.count, paths.count)
+            }
+            detections += run.finish { hops.append($0.sample); scores.append($0.score) }
+            return NegativeRecord(segments: segments, hops: hops, scores: scores, detections: detections)
+        }
+        let record = EvaluationRecord(model: model, positives: positiveRecords,
+                                      skipped: prepared.compactMap { item in item.reason.map { .init(file: item.path, reason: $0) } },
+                                      negatives: negativeRecords, refractory: Int((model.refractory * Double(AudioFormat.sampleRate)).rounded()))
+        if let saveAudio { try record.writeManifest(to: saveAudio) }
+        return record
+    }
+
+    /// The clip between `padding` samples of silence, plus noise at the segment's SNR
+    /// relative to the clip's speech power, rounded to 16-bit.
+    static func mix(_ clip: PositiveClip, padding: Int, noise: (AugmentationSources.Source, AugmentationRecipe.Segment)?) -> [Float] {
+        var audio = [Float](repeating: 0, count: padding) + clip.samples + [Float](repeating: 0, count: padding)
+        if let (source, segment) = noise {
+            let speech = max(Endpointer.power(clip.samples, clip.bounds.start..<clip.bounds.end), 1e-10)
+            let piece = (0..<audio.count).map { source.samples[(segment.offset + $0) % source.samples.count] }
+            let scale = Float((speech / pow(10, segment.decibels / 10) / max(Endpointer.power(piece, 0..<piece.count), 1e-12)).squareRoot())
+            for i in audio.indices { audio[i] += scale * piece[i] }
+        }
+        return audio.map { (max(-1, min(1, $0)) * 32767).rounded() / 32767 }
+    }
+
+    /// Streams `audio` through the detector in 0.5 s chunks, recording every hop.
+    static func run(_ detector: inout Detector, _ audio: [Float]) -> (hops: [Int], scores: [Float], detections: [Detection]) {
+        var hops: [Int] = [], scores: [Float] = [], detections: [Detection] = []
+        let chunk = AudioFormat.sampleRate / 2
+        for start in stride(from: 0, to: audio.count, by: chunk) {
+            detections += detector.process(Array(audio[start..<min(start + chunk, audio.count)])) { hops.append($0.sample); scores.append($0.score) }
+        }
+        detections += detector.finish { hops.append($0.sample); scores.append($0.score) }
+        return (hops, scores, detections)
+    }
+
+    /// `items` cut into `parts` contiguous runs of nearly equal count.
+    static func partition<T>(_ items: [T], parts: Int) -> [[T]] {
+        guard parts > 1 else { return [items] }
+        return (0..<parts).map { p in Array(items[(items.count * p / parts)..<(items.count * (p + 1) / parts)]) }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// Audio available to augmentation: background noise to mix in, and negative speech to
+/// surround a clip with (people talk before they say the wake word).
+public struct AugmentationSources: Sendable {
+    public struct Source: Sendable {
+        public let name: String
+        public let samples: [Float]
+        /// ContentHash of the samples: names the source in cache keys.
+        public let hash: String
+        /// Mean square of the samples.
+        public let power: Double
+
+        public init(name: String, samples: [Float]) {
+            self.name = name
+            self.samples = samples
+            var hash = ContentHash()
+            hash.update(samples)
+            self.hash = hash.hex
+            power = max(Endpointer.power(samples, 0..<samples.count), 1e-12)
+        }
+    }
+
+    public var noise: [Source]
+    public var context: [Source]
+
+    public init(noise: [Source], context: [Source]) {
+        self.noise = noise
+        self.context = context
+    }
+}
+
+/// Everything drawn for one augmented copy of a clip, so the copy can be rebuilt exactly
+/// and named in a cache key.
+struct AugmentationRecipe: Hashable, Codable, Sendable {
+    /// A slice of a source at a level: `decibels` is the SNR (noise) or the level relative
+    /// to the clip's speech (context).
+    struct Segment: Hashable, Codable, Sendable {
+        var source: Int
+        var offset: Int
+        var decibels: Double
+    }
+
+    /// Playback rate factor: 1.1 is 10 % faster (shorter, higher).
+    var speed = 1.0
+    var gainDecibels = 0.0
+    var reverbRT60: Double?
+    var reverbWet: Float = 0
+    var noise: Segment?
+    var context: Segment?
+    /// Samples of the scene: a stream start, long enough for the hops after the word.
+    var sceneLength = 0
+    /// Where the (possibly truncated) word ends in the scene, in samples.
+    var endInScene = 0
+    /// For confusable negatives: the fraction of the spoken word kept.
+    var truncateAt: Double?
+
+    /// The cache-key text of this recipe.
+    var key: String { String(describing: self) }
+}
+
+/// Builds training scenes from a clip: a stretch of audio starting like a stream, with the
+/// word ending at a random point of the encoder-window grid (every phase occurs), after
+/// speed perturbation through the resampler, gain and synthetic room reverb, surrounded by
+/// negative speech and under noise at a random SNR. The scene then goes through the
+/// detector's own `FeatureStream`, so training sees exactly what detection sees.
+struct Augmenter: Sendable {
+    let windowing: Windowing
+    let sources: AugmentationSources
+
+    /// Hops labelled positive: those ending 0.05 s before to 0.35 s after the word's end.
+    static let positiveSpan = -800...5_600
+    /// Hops ending more than 0.25 s (and less than 1.5 s) before the word's end are negative:
+    /// the word is not complete. Hops in between or later are not trained on.
+    static let negativeSpan = -24_000 ..< -4_000
+
+    /// Draws the recipe of copy `index` of a clip (copy 0 is the clean clip).
+    func recipe(index: Int, truncated: Bool, generator: inout SplitMix64) -> AugmentationRecipe {
+        var recipe = AugmentationRecipe()
+        // The word ends 0.1 s after the first scored hop or later, at any phase of the window grid.
+        let lead = Int.random(in: 0...1, using: &generator) * windowing.stride
+        recipe.endInScene = windowing.firstHop + AudioFormat.sampleRate / 10 + lead + Int.random(in: 0..<windowing.stride, using: &generator)
+        let needed = recipe.endInScene + Augmenter.positiveSpan.upperBound
+        let passes = max(0, (needed - windowing.window + windowing.stride - 1) / windowing.stride)
+        recipe.sceneLength = windowing.window + passes * windowing.stride
+        if truncated { recipe.truncateAt = Double.random(in: 0.4...0.75, using: &generator) }
+        guard index > 0 else { return recipe }
+        recipe.speed = Double.random(in: 0.9...1.1, using: &generator)
+        recipe.gainDecibels = Double.random(in: -10...6, using: &generator)
+        if Double.random(in: 0..<1, using: &generator) < 0.4 {
+            recipe.reverbRT60 = Double.random(in: 0.2...0.8, using: &generator)
+            recipe.reverbWet = Float.random(in: 0.2...0.6, using: &generator)
+        }
+        if !sources.noise.isEmpty, Double.random(in: 0..<1, using: &generator) < 0.85 {
+            let source = Int.random(in: 0..<sources.noise.count, using: &generator)
+            recipe.noise = .init(source: source, offset: Int.random(in: 0..<sources.noise[source].samples.count, using: &generator),
+                                 decibels: Double.random(in: 0...20, using: &generator))
+        }
+        if !sources.context.isEmpty, Double.random(in: 0..<1, using: &generator) < 0.5 {
+            let source = Int.random(in: 0..<sources.context.count, using: &generator)
+            recipe.context = .init(source: source, offset: Int.random(in: 0..<sources.context[source].samples.count, using: &generator),
+                                   decibels: Double.random(in: -25 ... -5, using: &generator))
+        }
+        return recipe
+    }
+
+    /// The scene's samples for `clip`, whose speech spans `bounds`.
+    func render(_ clip: [Float], bounds: (start: Int, end: Int), recipe: AugmentationRecipe) -> [Float] {
+        var x = clip
+        var (start, end) = bounds
+        if let keep = recipe.truncateAt {
+            end = start + Int(keep * Double(end - start))
+            x = Array(x[0..<end])
+            let fade = min(160, x.count)
+            for i in 0..<fade { x[x.count - fade + i] *= Float(fade - i) / Float(fade) }
+        }
+        if recipe.speed != 1 {
+            x = Resampler.resample(x, from: Double(AudioFormat.sampleRate) * recipe.speed, to: Double(AudioFormat.sampleRate))
+            (start, end) = (Int(Double(start) / recipe.speed), min(x.count, Int(Double(end) / recipe.speed)))
+        }
+        if let rt60 = recipe.reverbRT60 { x = Reverb(rt60: rt60, wet: recipe.reverbWet).apply(x) }
+        let gain = Float(pow(10, recipe.gainDecibels / 20))
+        x = x.map { $0 * gain }
+        let speechPower = max(Endpointer.power(x, start..<max(start, end)), 1e-10)
+
+        let length = recipe.sceneLength
+        var scene = [Float](repeating: 0, count: length)
+        let offset = recipe.endInScene - end
+        for i in max(0, -offset)..<max(max(0, -offset), min(x.count, length - offset)) { scene[offset + i] = x[i] }
+        if let context = recipe.context {
+            let source = sources.context[context.source]
+            let scale = Float((speechPower * pow(10, context.decibels / 10) / source.power).squareRoot())
+            for i in 0..<length where i < offset || i >= offset + x.count {
+                scene[i] += scale * source.samples[(context.offset + i) % source.samples.count]
+            }
+        }
+        if let noise = recipe.noise {
+            let samples = sources.noise[noise.source].samples
+            let segment = (0..<length).map { samples[(noise.offset + $0) % samples.count] }
+            let noisePower = max(Endpointer.power(segment, 0..<segment.count), 1e-12)
+            let scale = Float((speechPower / pow(10, noise.decibels / 10) / noisePower).squareRoot())
+            for i in 0..<length { scene[i] += scale * segment[i] }
+        }
+        return scene
+    }
+
+    /// The training label of a hop ending `sinceEnd` samples after the word's end: 1, 0, or
+    /// nil for hops not trained on.
+    static func label(sinceEnd: Int, truncated: Bool) -> Float? {
+        if truncated { return negativeSpan.lowerBound <= sinceEnd && sinceEnd <= positiveSpan.upperBound ? 0 : nil }
+        if positiveSpan.contains(sinceEnd) { return 1 }
+        return negativeSpan.contains(sinceEnd) ? 0 : nil
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+
+/// Transfer learning from a few clips (Yosinski et al. 2014): the pretrained Whisper encoder
+/// stays frozen; a small head on one of its layers is the only part trained.
+///
+/// 1. Clips: decoded, their speech found (Endpointer); unusable ones skipped with a reason.
+/// 2. Windows: each clip is augmented into `copiesPerClip` windows (speed, gain, reverb,
+///    surrounding speech, noise at 0 to 20 dB SNR) with the word ending just before a scored
+///    hop, plus truncated copies as confusable negatives; negative recordings are streamed
+///    through the detector's own windows. All go through the encoder once (feature cache).
+/// 3. Head: fitted with balanced class weights, then refitted with the highest-scoring
+///    negatives weighted up (hard-negative mining).
+/// 4. Threshold: K-fold cross-validation over clips and negative audio together gives every
+///    negative hop and every window an out-of-fold score; the threshold is calibrated on the
+///    negative ones for `targetFAPerHour`, and the false-reject rate there is estimated on
+///    the windows. The final head is then fitted on everything.
+public struct Trainer: Sendable {
+    public let encoder: WhisperEncoder
+    public var options: TrainingOptions
+    public var cache: FeatureCache?
+
+    public init(encoder: WhisperEncoder, options: TrainingOptions = TrainingOptions(), cache: FeatureCache? = nil) {
+        (self.encoder, self.options, self.cache) = (encoder, options, cache)
+    }
+
+    public func train(_ input: TrainingInput,
+                      progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in },
+                      warn: @escaping @Sendable (String) -> Void = { _ in },
+                      isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> TrainingOutcome {
+        let layer = options.layer ?? TrainingOptions.defaultLayer
+        guard (1...encoder.dimensions.layers).contains(layer) else {
+            throw WakeWordError.invalidInput("layer \(layer) is outside 1...\(encoder.dimensions.layers) for this encoder")
+        }
+        guard !input.positives.isEmpty else { throw WakeWordError.invalidInput("no positive clips given") }
+        guard !input.negatives.isEmpty else { throw WakeWordError.invalidInput("no negative audio given") }
+
+        // 1. Clips.
+        var clips: [PositiveClip] = []
+        var skipped: [(path: String, reason: String)] = []
+        for path in input.positives {
+            switch PositiveClip.load(path, warn: warn) {
+            case .success(let clip): clips.append(clip)
+            case .failure(let error):
+                skipped.append((path, "\(error)"))
+                warn("skipping \(error)")
+            }
+        }
+        guard clips.count >= options.minimumPositives else {
+            throw WakeWordError.invalidInput("only \(clips.count) of \(input.positives.count) positive clips are usable;"
+                + " at least \(options.minimumPositives) are needed")
+        }
+        let windowing = options.windowing ?? Trainer.windowing(for: clips)
+        if let problem = windowing.problem { throw WakeWordError.invalidInput("windowing: \(problem)") }
+        let features = TrainingFeatures(encoder: encoder, layer: layer, windowing: windowing, cache: cache)
+
+        // 2a. Negative recordings, streamed as the detector sees them.
+        var generator = SplitMix64(seed: options.seed)
+        let negatives = try extractNegatives(input.negatives.sorted(), features: features, progress: progress, warn: warn, isCancelled: isCancelled)
+        guard negatives.results.reduce(0, { $0 + $1.entry.features.rows }) > 0 else {
+            throw WakeWordError.invalidInput("too little usable negative audio: give at least a few seconds")
+        }
+
+        // 2b. Augmented windows of the clips.
+        let noise = try loadNoise(input.noise, warn: warn)
+        let context = Trainer.contextSources(negatives.results.map(\.path), limit: 5 * 60 * AudioFormat.sampleRate)
+        let augmenter = Augmenter(windowing: windowing, sources: AugmentationSources(noise: noise, context: context))
+        var jobs: [(clip: Int, recipe: AugmentationRecipe)] = []
+        for (c, _) in clips.enumerated() {
+            for i in 0..<options.copiesPerClip { jobs.append((c, augmenter.recipe(index: i, truncated: false, generator: &generator))) }
+            for i in 0..<options.confusablesPerClip { jobs.append((c, augmenter.recipe(index: i + 1, truncated: true, generator: &generator))) }
+        }
+        let (allJobs, usable) = (jobs, clips)
+        let windows = try Parallel.map(allJobs, threads: options.threads, isCancelled: isCancelled,
+                                       progress: { progress(TrainingProgress(stage: .positives, done: $0, total: allJobs.count)) }) {
+            features.positive(usable[$0.clip], recipe: $0.recipe, augmenter: augmenter)
+        }
+        let set = TrainingSet(negatives: negatives.results, windows: windows.map(\.entry), clipOfWindow: jobs.map(\.clip),
+                              clips: clips.count, folds: min(options.folds, clips.count), generator: &generator)
+
+        // 3. Out-of-fold scores: the threshold and the expected false rejects.
+        let (calibration, frr) = try crossValidate(set, generator: &generator, progress: progress, isCancelled: isCancelled)
+
+        // 4. The head, on everything.
+        progress(TrainingProgress(stage: .fitting, done: set.folds, total: set.folds + 1))
+        let head = fitHead(set, rows: set.rows(excluding: nil), generator: &generator)
+        progress(TrainingProgress(stage: .fitting, done: set.folds + 1, total: set.folds + 1))
+
+        var summary = TrainingSummary()
+        summary.positiveClips = clips.count
+        summary.positiveClipsSkipped = skipped.count
+        summary.copiesPerClip = options.copiesPerClip
+        summary.negativeFiles = negatives.results.count
+        summary.negativeSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
+        summary.trainingExamples = set.features.rows
+        summary.seed = options.seed
+        summary.date = ISO8601DateFormatter().string(from: Date())
+        summary.targetFAPerHour = options.targetFAPerHour
+        summary.expectedFAPerHour = calibration.expectedFAPerHour
+        summary.expectedFRR = frr
+        let model = WakeWordModel(name: options.name, threshold: calibration.threshold, layer: layer, windowing: windowing,
+                                  refractory: options.refractory, head: head, encoder: encoder.identity, training: summary)
+        let hits = windows.filter(\.cached).count + negatives.results.filter(\.cached).count
+        return TrainingOutcome(model: model, calibration: calibration, expectedFRR: frr, skipped: skipped + negatives.skipped,
+                               cacheHits: hits, cacheMisses: windows.count + negatives.results.count - hits)
+    }
+
+    private var refractorySamples: Int { Int((options.refractory * Double(AudioFormat.sampleRate)).rounded()) }
+
+    /// The standard windowing with its long pool stretched to hold the 90th-percentile word
+    /// plus 0.2 s, in hops, between 1 and 2 s.
+    static func windowing(for clips: [PositiveClip]) -> Windowing {
+        var windowing = Windowing.standard
+        let lengths = clips.map { $0.bounds.end - $0.bounds.start }.sorted()
+        let typical = lengths[Int(0.9 * Double(lengths.count - 1))] + AudioFormat.sampleRate / 5
+        let rounded = (typical + windowing.hop - 1) / windowing.hop * windowing.hop
+        windowing.pools[0] = min(2 * AudioFormat.sampleRate, max(windowing.pools[0], rounded))
+        return windowing
+    }
+
+    private func extractNegatives(_ files: [String], features: TrainingFeatures, progress: @escaping @Sendable (TrainingProgress) -> Void,
+                                  warn: @Sendable (String) -> Void, isCancelled: @escaping @Sendable () -> Bool) throws
+        -> (results: [NegativeRecording], skipped: [(path: String, reason: String)]) {
+        let outcomes = try Parallel.map(files, threads: options.threads, isCancelled: isCancelled,
+                                        progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: files.count)) }) { path in
+            Result<NegativeRecording, Error> {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+                let (entry, samples, cached) = try features.negative(path: path, hash: ContentHash.of(bytes).hex, isCancelled: isCancelled)
+                return NegativeRecording(path: path, entry: entry, samples: samples, cached: cached)
+            }
+        }
+        var results: [NegativeRecording] = [], skipped: [(path: String, reason: String)] = []
+        for (path, outcome) in zip(files, outcomes) {
+            switch outcome {
+            case .success(let recording): results.append(recording)
+            case .failure(WakeWordError.interrupted): throw WakeWordError.interrupted
+            case .failure(let error):
+                let reason = (error as? WakeWordError).map(String.init(describing:)) ?? "\(path): \(error.localizedDescription)"
+                skipped.append((path, reason))
+                warn("skipping \(reason)")
+            }
+        }
+        return (results, skipped)
+    }
+
+    private func loadNoise(_ files: [String], warn: (String) -> Void) throws -> [AugmentationSources.Source] {
+        files.compactMap { path in
+            do {
+                let (samples, warnings) = try AudioReader.load(path: path)
+                warnings.forEach(warn)
+                guard samples.count >= AudioFormat.sampleRate / 2 else {
+                    warn("skipping noise \(path): shorter than 0.5 s")
+                    return nil
+                }
+                return AugmentationSources.Source(name: path, samples: samples)
+            } catch {
+                warn("skipping noise \(error)")
+                return nil
+            }
+        }
+    }
+
+    /// Fits a head on `rows`: balanced classes, then a second fit with the hardest negatives
+    /// weighted up.
+    func fitHead(_ set: TrainingSet, rows: [Int], generator: inout SplitMix64) -> TriggerHead {
+        let features = set.features.gather(rows)
+        let labels = rows.map { set.labels[$0] }
+        let positives = labels.reduce(0, +)
+        let negatives = Float(labels.count) - positives
+        var weights = labels.map { $0 == 1 ? negatives / max(positives, 1) : 1 }
+        var head = TriggerHead(kind: options.head, inputs: features.columns, hidden: options.hidden, generator: &generator)
+        head.standardise(on: features)
+        head = options.fitting.fit(head, features: features, labels: labels, weights: weights, generator: &generator).head
+
+        let logits = head.logits(features)
+        let negativeRows = labels.indices.filter { labels[$0] == 0 }.sorted { logits[$0] > logits[$1] }
+        for r in negativeRows.prefix(Int(Double(negativeRows.count) * options.hardNegativeFraction)) {
+            weights[r] *= options.hardNegativeWeight
+        }
+        return options.fitting.fit(head, features: features, labels: labels, weights: weights, generator: &generator).head
+    }
+
+    /// K-fold cross-validation over clips and negative chunks together: each fold's head is
+    /// fitted without that fold, then scores it. The threshold is calibrated on the
+    /// out-of-fold scores of all the negative audio; a held-out window counts as detected if
+    /// a hop labelled positive reaches it.
+    private func crossValidate(_ set: TrainingSet, generator: inout SplitMix64, progress: (TrainingProgress) -> Void,
+                               isCancelled: () -> Bool) throws -> (Calibration.Result, Double) {
+        var streams: [Calibration.Stream] = []
+        var bestPositive: [Float] = []
+        for fold in 0..<set.folds {
+            if isCancelled() { throw WakeWordError.interrupted }
+            progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
+            let head = fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
+            for (c, chunk) in set.chunks.enumerated() where chunk.fold == fold && !chunk.rows.isEmpty {
+                streams.append(Calibration.Stream(hops: set.chunkHops[c], logits: head.logits(set.features.gather(Array(chunk.rows)))))
+            }
+            for window in set.windows where window.fold == fold {
+                let positives = window.rows.filter { set.labels[$0] == 1 }
+                if !positives.isEmpty { bestPositive.append(head.logits(set.features.gather(positives)).max()!) }
+            }
+        }
+        progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
+        let hours = Double(set.negativeSamples) / Double(AudioFormat.sampleRate) / 3600
+        let result = Calibration(streams: streams, hours: hours, refractory: refractorySamples).threshold(forFAPerHour: options.targetFAPerHour)
+        let missed = bestPositive.filter { $0 < result.logit }.count
+        progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
+        return (result, bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count))
+    }
+
+    /// Negative audio to surround clips with: the first recordings, up to `limit` samples in all.
+    static func contextSources(_ paths: [String], limit: Int) -> [AugmentationSources.Source] {
+        var sources: [AugmentationSources.Source] = []
+        var total = 0
+        for path in paths where total < limit {
+            guard let reader = try? AudioReader(path: path) else { continue }
+            var audio: [Float] = []
+            while audio.count < limit - total, let chunk = try? reader.read(), !chunk.isEmpty { audio += chunk }
+            audio = Array(audio.prefix(limit - total))
+            guard audio.count >= AudioFormat.sampleRate else { continue }
+            total += audio.count
+            sources.append(AugmentationSources.Source(name: path, samples: audio))
+        }
+        return sources
+    }
+}
+
+extension Matrix {
+    /// The listed rows, in order, as a new matrix.
+    func gather(_ rows: [Int]) -> Matrix {
+        var out = Matrix(rows: rows.count, columns: columns)
+        values.withUnsafeBufferPointer { source in
+            out.values.withUnsafeMutableBufferPointer { target in
+                for (i, r) in rows.enumerated() {
+                    for c in 0..<columns { target[i * columns + c] = source[r * columns + c] }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Choices for `Trainer`; the defaults are what the benchmark measured best (Benchmarks/RESULTS.md).
+public struct TrainingOptions: Sendable {
+    /// Shown in detections.
+    public var name = "wakeword"
+    /// Encoder block the head reads; nil for `defaultLayer`.
+    public var layer: Int?
+    /// nil to derive from the clips: the standard windowing, its long pool stretched to the
+    /// longest words (90th percentile of spoken length + 0.2 s, at most 2 s).
+    public var windowing: Windowing?
+    public var head: TriggerHead.Kind = .linear
+    /// Hidden units of an mlp head.
+    public var hidden = 32
+    /// Augmented training windows per clip (the first is the clean clip).
+    public var copiesPerClip = 24
+    /// Windows per clip holding only the first 40 to 75 % of the word, trained as negatives
+    /// ("alex" is not "alexa").
+    public var confusablesPerClip = 6
+    public var seed: UInt64 = 0
+    /// False accepts per hour the threshold is calibrated for.
+    public var targetFAPerHour = 0.5
+    /// Seconds after a detection in which the model does not fire again.
+    public var refractory = 1.0
+    public var fitting = HeadFitting()
+    /// After a first fit, this fraction of the highest-scoring negatives is weighted
+    /// `hardNegativeWeight` times in a second fit.
+    public var hardNegativeFraction = 0.02
+    public var hardNegativeWeight: Float = 4
+    /// Fewer usable positive clips than this is an error.
+    public var minimumPositives = 3
+    /// Folds of the cross-validation (over clips and negative audio) whose out-of-fold scores
+    /// set the threshold and estimate the false-reject rate.
+    public var folds = 5
+    /// Worker threads for feature extraction.
+    public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    public static let defaultLayer = 3
+
+    public init() {}
+}
+
+/// The audio a model is trained from: files (decoded by `AudioReader`).
+public struct TrainingInput: Sendable {
+    /// Recordings of the wake word, one utterance each.
+    public var positives: [String]
+    /// Audio that never contains the wake word (speech, noise, rooms).
+    public var negatives: [String]
+    /// Background noise to mix into training windows.
+    public var noise: [String]
+
+    public init(positives: [String], negatives: [String], noise: [String] = []) {
+        (self.positives, self.negatives, self.noise) = (positives, negatives, noise)
+    }
+}
+
+/// Where training is, for a progress display.
+public struct TrainingProgress: Sendable {
+    public enum Stage: String, Sendable {
+        case positives = "positive windows"
+        case negatives = "negative audio"
+        case fitting = "fitting the head"
+        case calibrating = "calibrating"
+    }
+
+    public let stage: Stage
+    public let done: Int
+    public let total: Int
+}
+
+/// A trained model and what training found out about it.
+public struct TrainingOutcome: Sendable {
+    public let model: WakeWordModel
+    public let calibration: Calibration.Result
+    /// Cross-validated false-reject rate at the threshold, over augmented copies of the clips.
+    public let expectedFRR: Double
+    /// Clips that could not be used, with the reason.
+    public let skipped: [(path: String, reason: String)]
+    /// Feature-cache entries found and computed.
+    public let cacheHits: Int
+    public let cacheMisses: Int
+}

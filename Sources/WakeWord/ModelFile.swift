@@ -1,0 +1,148 @@
+import Foundation
+
+/// The `.wakeword` file: one file holding a model.
+///
+///     "WAKEWORD"  u32 format version  u32 header length
+///     header: UTF-8 JSON object (name, threshold, layer, windowing, head layout, front end,
+///             encoder identity, training summary)
+///     payload: little-endian float32: head mean [D], scale [D], parameters [...]
+///     u64 FNV-1a of everything before it
+///
+/// Written atomically; reading checks every length, field and the checksum, so a damaged,
+/// truncated or foreign file is refused with a message instead of loading garbage.
+public enum ModelFile {
+    static let magic = Array("WAKEWORD".utf8)
+    public static let formatVersion: UInt32 = 1
+
+    struct Header: Codable {
+        var format = "wakeword-model"
+        var name: String
+        var threshold: Float
+        var layer: Int
+        var windowing: Windowing
+        var refractorySeconds: Double
+        var head: HeadLayout
+        var frontEnd: WakeWordModel.FrontEnd
+        var encoder: EncoderIdentity
+        var training: TrainingSummary
+    }
+
+    struct HeadLayout: Codable {
+        var kind: TriggerHead.Kind
+        var inputs: Int
+        var hidden: Int
+        /// Float counts of mean, scale and parameters, in payload order.
+        var payload: [String: Int]
+    }
+
+    public static func encode(_ model: WakeWordModel) throws -> Data {
+        let head = model.head
+        let header = Header(
+            name: model.name, threshold: model.threshold, layer: model.layer, windowing: model.windowing,
+            refractorySeconds: model.refractory,
+            head: HeadLayout(kind: head.kind, inputs: head.inputs, hidden: head.hidden,
+                             payload: ["mean": head.mean.count, "scale": head.scale.count, "parameters": head.parameters.count]),
+            frontEnd: model.frontEnd, encoder: model.encoder, training: model.training)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let json = try encoder.encode(header)
+        var data = Data(magic)
+        append(formatVersion, to: &data)
+        append(UInt32(json.count), to: &data)
+        data.append(json)
+        for values in [head.mean, head.scale, head.parameters] {
+            for v in values { append(v.bitPattern, to: &data) }
+        }
+        append(ContentHash.of(data).value, to: &data)
+        return data
+    }
+
+    /// Writes `model` to `path` atomically: an existing file is replaced only by a complete one.
+    public static func write(_ model: WakeWordModel, to path: String) throws {
+        try AtomicFile.write(try encode(model), to: path)
+    }
+
+    public static func read(path: String) throws -> WakeWordModel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw WakeWordError.fileNotFound(path: path) }
+        guard !isDirectory.boolValue else { throw WakeWordError.unreadable(path: path, reason: "it is a directory, not a model file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw WakeWordError.unreadable(path: path, reason: "permission denied") }
+        return try decode(data, path: path)
+    }
+
+    public static func decode(_ data: Data, path: String) throws -> WakeWordModel {
+        func fail(_ reason: String) -> WakeWordError { .badModel(path: path, reason: reason) }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 16, Array(bytes[0..<8]) == magic else { throw fail("it does not start with the WAKEWORD signature") }
+        let version = UInt32(littleEndian: load(bytes, 8))
+        guard version == formatVersion else { throw fail("format version \(version) is not supported (expected \(formatVersion))") }
+        let headerLength = Int(UInt32(littleEndian: load(bytes, 12)))
+        guard 16 + headerLength + 8 <= bytes.count else { throw fail("the file is truncated (header of \(headerLength) bytes)") }
+        let stored = UInt64(littleEndian: load(bytes, bytes.count - 8))
+        var hash = ContentHash()
+        hash.update(bytes[0..<(bytes.count - 8)])
+        guard hash.value == stored else { throw fail("checksum mismatch: the file is damaged or truncated") }
+
+        let json = Data(bytes[16..<(16 + headerLength)])
+        guard (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else { throw fail("the header is not a JSON object") }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let header: Header
+        do { header = try decoder.decode(Header.self, from: json) } catch { throw fail("header \(describe(error))") }
+        guard header.format == "wakeword-model" else { throw fail("header format is \"\(header.format)\"") }
+        if let problem = header.windowing.problem { throw fail("windowing: \(problem)") }
+        let layout = header.head
+        let width = header.encoder.dimensions.width
+        guard layout.inputs == width * header.windowing.pools.count, layout.hidden >= 0, layout.hidden <= 4096,
+              (1...header.encoder.dimensions.layers).contains(header.layer) else {
+            throw fail("head of \(layout.inputs) inputs does not fit encoder width \(width), pools \(header.windowing.pools.count), layer \(header.layer)")
+        }
+        let parameterCount = TriggerHead.parameterCount(kind: layout.kind, inputs: layout.inputs, hidden: layout.hidden)
+        guard layout.payload == ["mean": layout.inputs, "scale": layout.inputs, "parameters": parameterCount] else {
+            throw fail("head payload layout \(layout.payload) does not match a \(layout.kind) head of \(layout.inputs) inputs")
+        }
+        let floats = 2 * layout.inputs + parameterCount
+        let payloadStart = 16 + headerLength
+        guard bytes.count - 8 - payloadStart == floats * 4 else {
+            throw fail("expected \(floats * 4) bytes of weights, found \(bytes.count - 8 - payloadStart)")
+        }
+        let values = (0..<floats).map { Float(bitPattern: UInt32(littleEndian: load(bytes, payloadStart + 4 * $0))) }
+        guard values.allSatisfy(\.isFinite), header.threshold.isFinite, (0...1).contains(header.threshold),
+              header.refractorySeconds.isFinite, header.refractorySeconds >= 0 else {
+            throw fail("it holds non-finite or out-of-range values")
+        }
+        let d = layout.inputs
+        let head = TriggerHead(kind: layout.kind, inputs: d, hidden: layout.hidden, mean: Array(values[0..<d]),
+                               scale: Array(values[d..<(2 * d)]), parameters: Array(values[(2 * d)...]))
+        guard head.scale.allSatisfy({ $0 > 0 }) else { throw fail("the head's scale must be positive") }
+        return WakeWordModel(name: header.name, threshold: header.threshold, layer: header.layer, windowing: header.windowing,
+                             refractory: header.refractorySeconds, head: head, encoder: header.encoder,
+                             frontEnd: header.frontEnd, training: header.training)
+    }
+
+    private static func append<T: FixedWidthInteger>(_ value: T, to data: inout Data) {
+        withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
+    }
+
+    private static func load<T: FixedWidthInteger>(_ bytes: [UInt8], _ offset: Int) -> T {
+        bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
+    }
+
+    private static func describe(_ error: Error) -> String {
+        guard let error = error as? DecodingError else { return "is unreadable" }
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "lacks field \([path(context), key.stringValue].filter { !$0.isEmpty }.joined(separator: "."))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "field \(path(context)) has the wrong type"
+        case .dataCorrupted(let context):
+            return "field \(path(context)) is invalid"
+        @unknown default:
+            return "is unreadable"
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A trained wake-word detector: the head, its threshold, and everything needed to feed it
+/// exactly what it was trained on (tap layer, windowing, front end, encoder identity).
+public struct WakeWordModel: Sendable {
+    /// Shown in detections, e.g. "alexa".
+    public var name: String
+    /// Scores at or above this fire a detection (σ of the head's logit, in [0, 1]).
+    public var threshold: Float
+    /// Encoder block whose output the head reads (1...L).
+    public var layer: Int
+    public var windowing: Windowing
+    /// Seconds after a detection during which the same model does not fire again.
+    public var refractory: Double
+    public var head: TriggerHead
+    public var encoder: EncoderIdentity
+    public var frontEnd: FrontEnd
+    public var training: TrainingSummary
+
+    /// The front end the features came from.
+    public struct FrontEnd: Codable, Sendable, Equatable {
+        public var recipe = "whisper log-mel: periodic Hann 400, hop 160, reflect pad 200, 80 Slaney mel 0-8000 Hz, log10 clamp max-8, (x+4)/4"
+        public var sampleRate = AudioFormat.sampleRate
+        public var melCount = 80
+        public init() {}
+    }
+
+    public init(name: String, threshold: Float, layer: Int, windowing: Windowing, refractory: Double,
+                head: TriggerHead, encoder: EncoderIdentity, frontEnd: FrontEnd = FrontEnd(), training: TrainingSummary) {
+        (self.name, self.threshold, self.layer, self.windowing, self.refractory) = (name, threshold, layer, windowing, refractory)
+        (self.head, self.encoder, self.frontEnd, self.training) = (head, encoder, frontEnd, training)
+    }
+
+    /// Fails unless `encoder` is the one this model was trained on.
+    public func check(against encoder: WhisperEncoder, path: String) throws {
+        guard encoder.identity == self.encoder else {
+            throw WakeWordError.encoderMismatch(path: path, model: self.encoder.description, loaded: encoder.identity.description)
+        }
+    }
+}
+
+/// What went into a model and what calibration expects of it.
+public struct TrainingSummary: Codable, Sendable, Equatable {
+    public var positiveClips = 0
+    public var positiveClipsSkipped = 0
+    public var copiesPerClip = 0
+    public var negativeFiles = 0
+    public var negativeSeconds = 0.0
+    public var trainingExamples = 0
+    public var seed: UInt64 = 0
+    public var date = ""
+    public var toolVersion = WakeWordVersion.current
+    public var targetFAPerHour = 0.5
+    /// False-accept rate per hour expected at the threshold (out-of-fold scores of the
+    /// negative audio, extrapolated where it is too short to show the rate).
+    public var expectedFAPerHour = 0.0
+    /// False-reject rate expected at the threshold (cross-validated over the clips).
+    public var expectedFRR = 0.0
+
+    public init() {}
+
+    /// Key names that survive the snake-case round trip of the model file's header.
+    enum CodingKeys: String, CodingKey {
+        case positiveClips, positiveClipsSkipped, copiesPerClip, negativeFiles, negativeSeconds,
+             trainingExamples, seed, date, toolVersion
+        case targetFAPerHour = "targetFaPerHour", expectedFAPerHour = "expectedFaPerHour", expectedFRR = "expectedFrr"
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import WakeWord
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a model: false rejects, false accepts per hour, a DET curve and the cases to listen to.",
+        discussion: """
+            Runs the detect code path over each positive clip (padded with a second of silence on
+            each side, mixed with noise at --snr when --noise is given) and over the negative audio
+            as long streams, then writes DIR/report.json, DIR/report.md and DIR/report.html.
+            A hit is a detection between the start of the word and 0.5 s after its end.
+            """)
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The model file to evaluate.", valueName: "model.wakeword"))
+    var model: String
+
+    @Option(name: .customLong("positive"), parsing: .upToNextOption,
+            help: ArgumentHelp("Recordings of the wake word, one utterance each: files or folders. Repeatable.", valueName: "path"))
+    var positives: [String] = []
+
+    @Option(name: .customLong("negative"), parsing: .upToNextOption,
+            help: ArgumentHelp("Audio that never contains the wake word: files or folders. Repeatable.", valueName: "path"))
+    var negatives: [String] = []
+
+    @Option(name: .customLong("noise"), parsing: .upToNextOption,
+            help: ArgumentHelp("Noise to mix into the positive clips: files or folders.", valueName: "path"))
+    var noise: [String] = []
+
+    @Option(help: "Signal-to-noise ratio in dB for --noise, relative to the word's power.")
+    var snr: Double = 10
+
+    @Option(help: "Seed for the noise segments.")
+    var seed: UInt64 = 0
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Folder for report.json, report.md and report.html (created if needed).", valueName: "dir"))
+    var output: String
+
+    @Option(name: .customLong("save-audio"), help: ArgumentHelp("Also write the mixed positive clips and a manifest here, for other detectors.", valueName: "dir"))
+    var saveAudio: String?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Print nothing but errors and the summary.")
+    var quiet = false
+
+    @OptionGroup var encoder: EncoderOptions
+
+    func validate() throws {
+        guard !positives.isEmpty else { throw ValidationError("give recordings of the wake word with --positive") }
+        guard !negatives.isEmpty else { throw ValidationError("give negative audio with --negative") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let wakeModel = try ModelFile.read(path: model)
+        let positiveFiles = try AudioPaths.expand(positives, what: "positive")
+        let negativeFiles = try AudioPaths.expand(negatives, what: "negative")
+        let noiseFiles = try AudioPaths.expand(noise, what: "noise")
+        BLAS.setThreads(1)
+        Interrupt.install()
+        let whisper = try encoder.load()
+        try wakeModel.check(against: whisper, path: model)
+
+        var evaluator = Evaluator(encoder: whisper, model: wakeModel)
+        evaluator.snr = snr
+        evaluator.seed = seed
+        evaluator.saveAudio = saveAudio
+        if let threads { evaluator.threads = threads }
+        let display = ProgressDisplay(quiet: quiet)
+        let record = try evaluator.evaluate(positives: positiveFiles, negatives: negativeFiles, noise: noiseFiles,
+                                            progress: { display.update($0, done: $1, total: $2) },
+                                            warn: { display.message("warning: \($0)") },
+                                            isCancelled: { Interrupt.requested })
+        let report = EvaluationReport(record, modelFile: model, snr: noiseFiles.isEmpty ? nil : snr, seed: seed, padding: evaluator.padding)
+        try ReportWriter(report: report).write(to: output)
+        print(ReportWriter(report: report).summary)
+        print("report: \(output)/report.html (also report.md, report.json)")
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import WakeWord
+
+@Suite("Detection") struct DetectionTests {
+    @Test("every hop of any input is scored exactly once, in order", arguments: [
+        Windowing.standard,
+        Windowing(window: 32_000, stride: 16_000, hop: 1_600, pools: [16_000]),
+        Windowing(window: 24_000, stride: 8_000, hop: 1_600, pools: [16_000, 4_800]),
+    ])
+    func scheduleCoversEveryHop(windowing: Windowing) {
+        for total in [0, 100, 15_999, 16_000, 16_001, 17_600, 31_999, 48_000, 50_123, 160_000] {
+            var schedule = WindowSchedule(windowing: windowing)
+            var passes: [WindowSchedule.Pass] = []
+            var available = 0
+            while available < total {
+                available = min(total, available + 7_777)
+                passes += schedule.passes(available: available)
+            }
+            if let last = schedule.finish(total: total) { passes.append(last) }
+            let hops = passes.flatMap(\.hops)
+            let expected = total / windowing.hop * windowing.hop >= windowing.firstHop
+                ? Array(stride(from: windowing.firstHop, through: total / windowing.hop * windowing.hop, by: windowing.hop)) : []
+            #expect(hops == expected, "\(total) samples")
+            // Each pass keeps positions after the previous one's end, and scores only hops it kept.
+            var kept = 0
+            for pass in passes {
+                #expect(pass.keepFrom == kept && pass.keepFrom >= pass.start)
+                #expect(pass.hops.allSatisfy { $0 > kept && $0 <= pass.end(windowing) })
+                kept = pass.end(windowing)
+                #expect(pass.end(windowing) <= max(total, windowing.window))
+            }
+        }
+    }
+
+    @Test("events: first hop at the threshold, one per run above it, refractory respected")
+    func eventGate() {
+        let hops = (1...12).map { $0 * 1_600 }
+        let scores: [Float] = [0.1, 0.9, 0.95, 0.2, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7]
+        // 0.9 at hop 2 fires; 0.95 is the same run; 0.8 at hop 5 is a new run but within 1 s;
+        // 0.7 at hop 12 comes exactly 1 s after the event and fires.
+        #expect(EventGate.events(hops: hops, scores: scores, threshold: 0.5, refractory: 16_000) == [3_200, 19_200])
+        #expect(EventGate.events(hops: hops, scores: scores, threshold: 0.5, refractory: 16_001) == [3_200])
+        #expect(EventGate.events(hops: hops, scores: scores, threshold: 0.5, refractory: 4_800) == [3_200, 8_000, 19_200])
+        #expect(EventGate.events(hops: hops, scores: scores, threshold: 0.96, refractory: 0).isEmpty)
+        #expect(EventGate.events(hops: hops, scores: scores, threshold: 0.7, refractory: 16_000) == [3_200, 19_200])
+    }
+
+    @Test("chunk size does not change detections or scores")
+    func chunkInvariance() throws {
+        let encoder = try SharedEncoder.load()
+        let model = try DetectionTests.randomModel(encoder: encoder, threshold: nil)
+        let audio = try Clip.load(TestPaths.sample("stream/stream.flac"))
+        let clip = Array(audio[(20 * 16_000)..<(26 * 16_000 + 777)])
+        var outputs: [([Detection], [HopScore])] = []
+        for chunk in [1, 160, 1_000, 48_000] {
+            var detector = try Detector(models: [model], encoder: encoder)
+            var scores: [HopScore] = []
+            var detections: [Detection] = []
+            for start in stride(from: 0, to: clip.count, by: chunk) {
+                detections += detector.process(Array(clip[start..<min(start + chunk, clip.count)])) { scores.append($0) }
+            }
+            detections += detector.finish { scores.append($0) }
+            outputs.append((detections, scores))
+        }
+        // 6.05 s: hops every 0.1 s from 1.0 s to 6.0 s.
+        #expect(outputs[0].1.map(\.sample) == Array(stride(from: 16_000, through: 96_000, by: 1_600)))
+        #expect(!outputs[0].0.isEmpty)
+        for output in outputs.dropFirst() {
+            #expect(output.0 == outputs[0].0)
+            #expect(output.1 == outputs[0].1)
+        }
+    }
+
+    @Test("models sharing windowing share one encoder pass and score as they would alone")
+    func severalModels() throws {
+        let encoder = try SharedEncoder.load()
+        let a = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 1, layer: 2)
+        let b = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 2, layer: 3)
+        let audio = Array(try Clip.load(TestPaths.sample("stream/stream.flac"))[0..<(5 * 16_000)])
+        func run(_ models: [WakeWordModel]) throws -> [HopScore] {
+            var detector = try Detector(models: models, encoder: encoder)
+            var scores: [HopScore] = []
+            _ = detector.process(audio) { scores.append($0) }
+            _ = detector.finish { scores.append($0) }
+            return scores
+        }
+        let together = try run([a, b])
+        let alone = try run([a]) + run([b]).map { HopScore(sample: $0.sample, model: 1, score: $0.score) }
+        #expect(Set(together.map { "\($0.sample) \($0.model) \($0.score)" }) == Set(alone.map { "\($0.sample) \($0.model) \($0.score)" }))
+    }
+
+    @Test("input shorter than the first hop gives nothing; empty input gives nothing")
+    func shortInput() throws {
+        let encoder = try SharedEncoder.load()
+        var detector = try Detector(models: [try DetectionTests.randomModel(encoder: encoder, threshold: 0)], encoder: encoder)
+        var scores = 0
+        #expect(detector.process([Float](repeating: 0.1, count: 15_000)) { _ in scores += 1 }.isEmpty)
+        #expect(detector.finish { _ in scores += 1 }.isEmpty)
+        #expect(scores == 0)
+        var empty = try Detector(models: [try DetectionTests.randomModel(encoder: encoder, threshold: 0)], encoder: encoder)
+        #expect(empty.process([]).isEmpty && empty.finish().isEmpty)
+        // 1.25 s of audio: one hop at 1.0 s, one at 1.1 s, one at 1.2 s, from a zero-padded pass.
+        var short = try Detector(models: [try DetectionTests.randomModel(encoder: encoder, threshold: 0)], encoder: encoder)
+        var hops: [Int] = []
+        _ = short.process([Float](repeating: 0.01, count: 20_000)) { hops.append($0.sample) }
+        _ = short.finish { hops.append($0.sample) }
+        #expect(hops == [16_000, 17_600, 19_200])
+    }
+
+    /// A model with a seeded random linear head on the real encoder; threshold nil puts it at
+    /// a level a random head reaches on speech now and then.
+    static func randomModel(encoder: WhisperEncoder, threshold: Float?, seed: UInt64 = 3, layer: Int = 2) throws -> WakeWordModel {
+        var generator = SplitMix64(seed: seed)
+        let inputs = encoder.dimensions.width * Windowing.standard.pools.count
+        var head = TriggerHead(kind: .linear, inputs: inputs, generator: &generator)
+        for i in head.parameters.indices { head.parameters[i] = Float.random(in: -0.05...0.05, using: &generator) }
+        return WakeWordModel(name: "random\(seed)", threshold: threshold ?? 0.5, layer: layer, windowing: .standard, refractory: 0.5,
+                             head: head, encoder: encoder.identity, training: TrainingSummary())
+    }
+}

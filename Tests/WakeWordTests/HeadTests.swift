@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+@testable import WakeWord
+
+@Suite("Head") struct HeadTests {
+    /// A small random problem: features, 0/1 labels, positive weights.
+    private func problem(rows: Int, columns: Int, seed: UInt64) -> (Matrix, [Float], [Float]) {
+        var generator = SplitMix64(seed: seed)
+        let features = Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in Float.random(in: -2...2, using: &generator) })
+        let labels = (0..<rows).map { _ in Float(Int.random(in: 0...1, using: &generator)) }
+        let weights = (0..<rows).map { _ in Float.random(in: 0.5...2, using: &generator) }
+        return (features, labels, weights)
+    }
+
+    @Test("gradients match central finite differences", arguments: TriggerHead.Kind.allCases)
+    func gradients(kind: TriggerHead.Kind) {
+        let (features, labels, weights) = problem(rows: 12, columns: 5, seed: 1)
+        var generator = SplitMix64(seed: 2)
+        var head = TriggerHead(kind: kind, inputs: 5, hidden: 4, generator: &generator)
+        head.standardise(on: features)
+        for i in head.parameters.indices { head.parameters[i] += Float.random(in: -0.3...0.3, using: &generator) }
+        let l2: Float = 0.01
+        let analytic = head.lossAndGradient(features, labels: labels, weights: weights, l2: l2).gradient
+        let step: Float = 1e-2
+        for i in head.parameters.indices {
+            var plus = head, minus = head
+            plus.parameters[i] += step
+            minus.parameters[i] -= step
+            let numeric = (plus.lossAndGradient(features, labels: labels, weights: weights, l2: l2).loss
+                - minus.lossAndGradient(features, labels: labels, weights: weights, l2: l2).loss) / Double(2 * step)
+            #expect(abs(numeric - Double(analytic[i])) < 2e-3 * max(1, abs(numeric)), "parameter \(i)")
+        }
+    }
+
+    @Test("fitting drives the loss down and separates a separable problem", arguments: TriggerHead.Kind.allCases)
+    func separable(kind: TriggerHead.Kind) {
+        var generator = SplitMix64(seed: 5)
+        // Two clusters in 8 dimensions, labelled by the sign of the first coordinate.
+        let rows = 400
+        var values: [Float] = [], labels: [Float] = []
+        for _ in 0..<rows {
+            let label = Float(Int.random(in: 0...1, using: &generator))
+            values.append((label == 1 ? 1 : -1) * Float.random(in: 0.5...2, using: &generator))
+            for _ in 1..<8 { values.append(Float.random(in: -1...1, using: &generator)) }
+            labels.append(label)
+        }
+        let features = Matrix(rows: rows, columns: 8, values: values)
+        var head = TriggerHead(kind: kind, inputs: 8, hidden: 8, generator: &generator)
+        head.standardise(on: features)
+        var fitting = HeadFitting()
+        fitting.epochs = 40
+        fitting.batchSize = 32
+        fitting.learningRate = 1e-2
+        let (fitted, losses) = fitting.fit(head, features: features, labels: labels, weights: [Float](repeating: 1, count: rows), generator: &generator)
+        #expect(losses.last! < 0.5 * losses.first!)
+        #expect(losses.last! < 0.1)
+        let scores = fitted.scores(features)
+        #expect(zip(scores, labels).allSatisfy { ($0 >= 0.5) == ($1 == 1) })
+    }
+
+    @Test("the model file round-trips exactly")
+    func modelRoundTrip() throws {
+        let model = try HeadTests.model(kind: .mlp)
+        let decoded = try ModelFile.decode(try ModelFile.encode(model), path: "m.wakeword")
+        #expect(decoded.head == model.head)
+        #expect(decoded.name == model.name && decoded.threshold == model.threshold && decoded.layer == model.layer)
+        #expect(decoded.windowing == model.windowing && decoded.refractory == model.refractory)
+        #expect(decoded.encoder == model.encoder && decoded.training == model.training && decoded.frontEnd == model.frontEnd)
+    }
+
+    @Test("a model trained on another encoder is refused")
+    func encoderMismatch() throws {
+        let encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper().data, path: "a.bin"))
+        let other = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper(seed: 8).data, path: "b.bin"))
+        #expect(encoder.identity != other.identity)
+        var model = try HeadTests.model(kind: .linear)
+        model.encoder = encoder.identity
+        #expect(throws: Never.self) { try model.check(against: encoder, path: "m.wakeword") }
+        #expect(throws: WakeWordError.encoderMismatch(path: "m.wakeword", model: encoder.identity.description, loaded: other.identity.description)) {
+            try model.check(against: other, path: "m.wakeword")
+        }
+        #expect(throws: WakeWordError.self) { try Detector(models: [model], encoder: other) }
+    }
+
+    @Test("damaged model files are refused with a reason")
+    func damagedModel() throws {
+        let data = try ModelFile.encode(try HeadTests.model(kind: .linear))
+        var flipped = data
+        flipped[40] ^= 0x20
+        #expect(throws: WakeWordError.badModel(path: "m", reason: "checksum mismatch: the file is damaged or truncated")) {
+            try ModelFile.decode(flipped, path: "m")
+        }
+        #expect(throws: WakeWordError.self) { try ModelFile.decode(data.prefix(data.count - 1), path: "m") }
+        #expect(throws: WakeWordError.badModel(path: "m", reason: "it does not start with the WAKEWORD signature")) {
+            try ModelFile.decode(Data("RIFF".utf8), path: "m")
+        }
+    }
+
+    @Test("writing a model replaces the old file only when complete")
+    func atomicWrite() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/m.wakeword"
+        let old = try HeadTests.model(kind: .linear)
+        try ModelFile.write(old, to: path)
+        // A writer killed mid-way leaves only its temporary file; the target still holds the old model.
+        try Data(try ModelFile.encode(HeadTests.model(kind: .mlp)).prefix(100)).write(to: URL(fileURLWithPath: "\(directory)/.m.wakeword.123.tmp"))
+        #expect(try ModelFile.read(path: path).head == old.head)
+        // A write that cannot complete (the directory is gone) throws and leaves nothing behind.
+        #expect(throws: WakeWordError.self) { try ModelFile.write(old, to: "\(directory)/missing/m.wakeword") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == [".m.wakeword.123.tmp", "m.wakeword"])
+    }
+
+    @Test("augmentation is deterministic for a seed")
+    func augmentationDeterministic() throws {
+        let windowing = Windowing.standard
+        var generator = SplitMix64(seed: 9)
+        let noise = AugmentationSources.Source(name: "n", samples: (0..<16_000).map { _ in Float.random(in: -0.1...0.1, using: &generator) })
+        let augmenter = Augmenter(windowing: windowing, sources: AugmentationSources(noise: [noise], context: [noise]))
+        let clip = [Float](repeating: 0, count: 8_000) + sine(frequency: 300, seconds: 0.6, rate: 16_000) + [Float](repeating: 0, count: 8_000)
+        func draw(_ seed: UInt64) -> [[Float]] {
+            var g = SplitMix64(seed: seed)
+            return (0..<6).map { augmenter.render(clip, bounds: (8_000, 17_600), recipe: augmenter.recipe(index: $0, truncated: $0 == 5, generator: &g)) }
+        }
+        #expect(draw(1) == draw(1))
+        #expect(draw(1) != draw(2))
+        // The clean copy places the word's end exactly where the recipe says.
+        var g = SplitMix64(seed: 3)
+        let recipe = augmenter.recipe(index: 0, truncated: false, generator: &g)
+        let scene = augmenter.render(clip, bounds: (8_000, 17_600), recipe: recipe)
+        #expect(scene.count == recipe.sceneLength)
+        #expect(Endpointer.bounds(scene).map { abs($0.end - recipe.endInScene) <= 160 } == true)
+    }
+
+    @Test("calibration reads the threshold off the data, or extrapolates above the highest peaks")
+    func calibration() {
+        // One hour of hops every 0.1 s with five isolated peaks at logits 1...5.
+        let hops = (1...36_000).map { $0 * 1_600 }
+        var logits = [Float](repeating: -5, count: hops.count)
+        for (i, peak) in [1, 2, 3, 4, 5].enumerated() { logits[1_000 + 5_000 * i] = Float(peak) }
+        let calibration = Calibration(streams: [.init(hops: hops, logits: logits)], hours: 1, refractory: 16_000)
+        #expect(calibration.peaks().prefix(5) == [5, 4, 3, 2, 1])
+        // 2 per hour: just above the third-highest peak, and exactly two events there.
+        let two = calibration.threshold(forFAPerHour: 2)
+        #expect(!two.extrapolated && two.logit == Float(3).nextUp && two.observedEvents == 2 && two.expectedFAPerHour == 2)
+        // 0.5 per hour needs extrapolation beyond the highest peak.
+        let half = calibration.threshold(forFAPerHour: 0.5)
+        #expect(half.extrapolated && half.logit > 5 && half.observedEvents == 0)
+    }
+
+    @Test("the feature cache returns what was stored and treats damage as a miss")
+    func cache() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cache = try FeatureCache(directory: directory, limitBytes: 250)
+        let entry = FeatureCache.Entry(hops: [1_600, 3_200], labels: [0, 1], features: Matrix(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6]))
+        cache.store(entry, key: "a")
+        #expect(cache.load(key: "a") == entry)
+        #expect(cache.load(key: "b") == nil)
+        let file = try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasSuffix(".features") }!
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(file)"))
+        bytes[bytes.count - 12] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: "\(directory)/\(file)"))
+        #expect(cache.load(key: "a") == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        for key in ["x", "y", "z", "w", "v", "u", "t"] { cache.store(entry, key: key) }
+        cache.trim()
+        let remaining = try FileManager.default.contentsOfDirectory(atPath: directory)
+        let size = FeatureCache.encode(entry, key: "x").count
+        #expect(remaining.count == 250 / size)
+    }
+
+    /// A model with seeded weights over the synthetic encoder's sizes.
+    static func model(kind: TriggerHead.Kind) throws -> WakeWordModel {
+        let encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper().data, path: "m.bin"))
+        var generator = SplitMix64(seed: 4)
+        var head = TriggerHead(kind: kind, inputs: 16, hidden: 3, generator: &generator)
+        head.mean = (0..<16).map { Float($0) * 0.1 }
+        head.scale = (0..<16).map { 1 + Float($0) * 0.01 }
+        var summary = TrainingSummary()
+        summary.positiveClips = 7
+        summary.expectedFRR = 0.05
+        summary.expectedFAPerHour = 0.4
+        return WakeWordModel(name: "test", threshold: 0.8, layer: 2, windowing: .standard, refractory: 1.25, head: head,
+                             encoder: encoder.identity, training: summary)
+    }
+}
