@@ -14,7 +14,9 @@ enum AudioPaths {
                 throw WakeWordError.fileNotFound(path: path)
             }
             guard isDirectory.boolValue else { files.append(path); continue }
-            guard FileManager.default.isReadableFile(atPath: path), let enumerator = FileManager.default.enumerator(atPath: path) else {
+            // The folder may itself be a symbolic link; links inside it are not followed (no cycles).
+            let folder = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            guard FileManager.default.isReadableFile(atPath: folder), let enumerator = FileManager.default.enumerator(atPath: folder) else {
                 throw WakeWordError.unreadable(path: path, reason: "permission denied")
             }
             let found = enumerator.compactMap { $0 as? String }

@@ -74,8 +74,9 @@ struct Eval: ParsableCommand {
                                             warn: { display.message("warning: \($0)") },
                                             isCancelled: { Interrupt.requested })
         let report = EvaluationReport(record, modelFile: model, snr: noiseFiles.isEmpty ? nil : snr, seed: seed, padding: evaluator.padding)
-        try ReportWriter(report: report).write(to: output)
-        print(ReportWriter(report: report).summary)
+        let writer = ReportWriter(report: report, record: record)
+        try writer.write(to: output)
+        print(writer.summary)
         print("report: \(output)/report.html (also report.md, report.json)")
     }
 }

@@ -12,6 +12,14 @@ public struct PositiveRecord: Codable, Sendable {
     public let scores: [Float]
     /// What the detector reported at the model's threshold.
     public let detections: [Detection]
+    /// The noise mixed in, if any: enough to rebuild the exact audio.
+    public let noise: NoiseMix?
+
+    public struct NoiseMix: Codable, Sendable {
+        public let file: String
+        public let offset: Int
+        public let snrDB: Double
+    }
 }
 
 /// One long negative stream: recordings one after another.

@@ -5,7 +5,8 @@ import Foundation
 /// - each positive clip padded with `padding` seconds of silence on each side and, when
 ///   noise is given, mixed with a random noise segment at `snr` dB (seeded), then rounded
 ///   to 16-bit as a recording would be;
-/// - the negative recordings, concatenated in order, as `threads` long streams.
+/// - the negative recordings, concatenated in order, as long streams: contiguous runs of
+///   similar size, a few per thread so that the threads finish together.
 public struct Evaluator: Sendable {
     public let encoder: WhisperEncoder
     public let model: WakeWordModel
@@ -63,13 +64,15 @@ public struct Evaluator: Sendable {
             let trace = Evaluator.run(&run, audio)
             return PositiveRecord(file: item.path, savedAs: savedAs, wordStart: Double(clip.bounds.start + padSamples) / Double(AudioFormat.sampleRate),
                                   wordEnd: Double(clip.bounds.end + padSamples) / Double(AudioFormat.sampleRate),
-                                  hops: trace.hops, scores: trace.scores, detections: trace.detections)
+                                  hops: trace.hops, scores: trace.scores, detections: trace.detections,
+                                  noise: item.noise.map { .init(file: noiseSources[$0.source].name, offset: $0.offset, snrDB: $0.decibels) })
         }
 
-        // Negatives: contiguous runs of the sorted files, one long stream per thread.
-        let files = negatives
-        let streams = Evaluator.partition(files, parts: min(threads, max(files.count, 1)))
-        let negativeRecords = try Parallel.map(Array(streams.enumerated()), threads: threads, isCancelled: isCancelled) { part, paths -> NegativeRecord in
+        // Negatives: contiguous runs of the files, of similar byte size.
+        let sizes = negatives.map { ((try? FileManager.default.attributesOfItem(atPath: $0))?[.size] as? Int) ?? 1 }
+        let streams = Evaluator.partition(negatives, sizes: sizes, parts: min(4 * threads, max(negatives.count, 1)))
+        let finished = Counter()
+        let negativeRecords = try Parallel.map(streams, threads: threads, isCancelled: isCancelled) { paths -> NegativeRecord in
             var run = detector
             var hops: [Int] = [], scores: [Float] = [], detections: [Detection] = []
             var segments: [NegativeRecord.Segment] = []
@@ -86,7 +89,7 @@ public struct Evaluator: Sendable {
                 }
                 reader.warnings.forEach(warn)
                 segments.append(.init(file: path, start: start, samples: offset - start))
-                progress("negative audio", segments.count, paths.count)
+                progress("negative audio", finished.increment(), negatives.count)
             }
             detections += run.finish { hops.append($0.sample); scores.append($0.score) }
             return NegativeRecord(segments: segments, hops: hops, scores: scores, detections: detections)
@@ -96,6 +99,18 @@ public struct Evaluator: Sendable {
                                       negatives: negativeRecords, refractory: Int((model.refractory * Double(AudioFormat.sampleRate)).rounded()))
         if let saveAudio { try record.writeManifest(to: saveAudio) }
         return record
+    }
+
+    /// The audio of a positive record, rebuilt from its clip and noise files.
+    public static func audio(of record: PositiveRecord, padding: Double) throws -> [Float] {
+        guard case .success(let clip) = PositiveClip.load(record.file, warn: { _ in }) else {
+            throw WakeWordError.badAudio(path: record.file, reason: "no longer usable")
+        }
+        let noise = try record.noise.map { mix in
+            (AugmentationSources.Source(name: mix.file, samples: try Clip.load(mix.file, warn: { _ in })),
+             AugmentationRecipe.Segment(source: 0, offset: mix.offset, decibels: mix.snrDB))
+        }
+        return mix(clip, padding: Int(padding * Double(AudioFormat.sampleRate)), noise: noise)
     }
 
     /// The clip between `padding` samples of silence, plus noise at the segment's SNR
@@ -122,9 +137,24 @@ public struct Evaluator: Sendable {
         return (hops, scores, detections)
     }
 
-    /// `items` cut into `parts` contiguous runs of nearly equal count.
-    static func partition<T>(_ items: [T], parts: Int) -> [[T]] {
-        guard parts > 1 else { return [items] }
-        return (0..<parts).map { p in Array(items[(items.count * p / parts)..<(items.count * (p + 1) / parts)]) }.filter { !$0.isEmpty }
+    /// A count shared by worker threads.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+
+        func increment() -> Int { lock.withLock { value += 1; return value } }
+    }
+
+    /// `items` cut into at most `parts` contiguous runs of nearly equal total `sizes`.
+    static func partition<T>(_ items: [T], sizes: [Int], parts: Int) -> [[T]] {
+        let total = Double(max(sizes.reduce(0, +), 1))
+        var runs: [[T]] = [[]]
+        var filled = 0.0
+        for (item, size) in zip(items, sizes) {
+            if !runs[runs.count - 1].isEmpty && filled >= total * Double(runs.count) / Double(parts) { runs.append([]) }
+            runs[runs.count - 1].append(item)
+            filled += Double(size)
+        }
+        return runs.filter { !$0.isEmpty }
     }
 }

@@ -78,11 +78,16 @@ public struct Metrics: Sendable {
         sweep.first { $0.faPerHour <= rate }
     }
 
-    /// Median and 95th percentile of (first hit − word end), in milliseconds, over hits.
+    /// Median and 95th percentile of (first hit − word end), in milliseconds, over hits
+    /// (linear interpolation between ranks, as numpy's default).
     public func latency(at threshold: Float) -> (median: Double, p95: Double)? {
         let delays = zip(hits(at: threshold), record.positives).compactMap { hit, positive in hit.map { ($0 - positive.wordEnd) * 1000 } }.sorted()
         guard !delays.isEmpty else { return nil }
-        func percentile(_ q: Double) -> Double { delays[min(delays.count - 1, Int((q * Double(delays.count - 1)).rounded()))] }
+        func percentile(_ q: Double) -> Double {
+            let rank = q * Double(delays.count - 1)
+            let (low, high) = (Int(rank.rounded(.down)), Int(rank.rounded(.up)))
+            return delays[low] + (rank - Double(low)) * (delays[high] - delays[low])
+        }
         return (percentile(0.5), percentile(0.95))
     }
 

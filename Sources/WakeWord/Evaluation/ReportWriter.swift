@@ -1,11 +1,18 @@
 import Foundation
 
-/// Writes an evaluation report as JSON, Markdown and self-contained HTML into a folder.
+/// Writes an evaluation report into a folder: report.json (machine-readable), report.md
+/// with det.svg and histogram.svg beside it, and report.html, self-contained (figures inline,
+/// the worst misses and the highest-scoring false accepts playable in place).
 public struct ReportWriter: Sendable {
     public let report: EvaluationReport
+    /// The record behind the report, to cut the audio to listen to; nil leaves audio out.
+    public let record: EvaluationRecord?
+    /// Clips embedded for listening, per table.
+    public var listenLimit = 10
 
-    public init(report: EvaluationReport) {
+    public init(report: EvaluationReport, record: EvaluationRecord? = nil) {
         self.report = report
+        self.record = record
     }
 
     /// One paragraph for the terminal.
@@ -22,6 +29,153 @@ public struct ReportWriter: Sendable {
         } catch {
             throw WakeWordError.writeFailed(path: directory, reason: error.localizedDescription)
         }
+        let det = detPlot, histogram = SVGPlot.histogram(report.histogram, threshold: report.threshold)
         try AtomicFile.write(try report.json(), to: "\(directory)/report.json")
+        try AtomicFile.write(Data(det.utf8), to: "\(directory)/det.svg")
+        try AtomicFile.write(Data(histogram.utf8), to: "\(directory)/histogram.svg")
+        try AtomicFile.write(Data(markdown.utf8), to: "\(directory)/report.md")
+        try AtomicFile.write(Data(html(det: det, histogram: histogram).utf8), to: "\(directory)/report.html")
     }
+
+    private var detPlot: String {
+        var marks = [SVGPlot.Mark(label: String(format: "model threshold %.4f", report.threshold),
+                                  point: report.sweep.first { $0.threshold == report.threshold } ?? report.sweep[0], colour: "#d35400")]
+        for (target, colour) in zip(report.targets, ["#8e44ad", "#16a085"]) {
+            if let point = target.point { marks.append(.init(label: "\(format(target.faPerHour)) FA/h: threshold \(String(format: "%.4f", point.threshold))", point: point, colour: colour)) }
+        }
+        return SVGPlot.det(report.sweep, marks: marks, hours: report.negativeHours, positives: report.positives)
+    }
+
+    // MARK: - Markdown
+
+    var markdown: String {
+        var md = "# Wake-word evaluation: \(report.model)\n\n"
+        md += "Model `\(report.modelFile)`; \(report.positives) positive clips"
+        md += report.settings.snrDB.map { ", mixed with noise at \(format($0)) dB SNR" } ?? ""
+        md += String(format: "; %.2f hours of negative audio.\n\n", report.negativeHours)
+        md += "| | at the model's threshold \(String(format: "%.4f", report.threshold)) |\n|---|---|\n"
+        md += "| false-reject rate | \(percent(report.frr)) (\(report.misses.count) of \(report.positives) clips) |\n"
+        md += "| false accepts per hour | \(format(report.faPerHour)) (\(report.falseAccepts.count) in \(String(format: "%.2f", report.negativeHours)) h) |\n"
+        if let latency = report.latencyMs {
+            md += String(format: "| latency after the word's end | median %.0f ms, 95th percentile %.0f ms |\n", latency.median, latency.p95)
+        }
+        md += "\n## Operating points\n\n| target | threshold | false-reject rate | false accepts per hour |\n|---|---|---|---|\n"
+        for target in report.targets {
+            if let p = target.point {
+                md += "| at most \(format(target.faPerHour)) FA/h | \(String(format: "%.4f", p.threshold)) | \(percent(p.frr)) | \(format(p.faPerHour)) |\n"
+            } else {
+                md += "| at most \(format(target.faPerHour)) FA/h | none reaches it | | |\n"
+            }
+        }
+        md += "\n![DET curve](det.svg)\n\n![Score histograms](histogram.svg)\n"
+        md += "\n## Worst misses\n\n"
+        md += report.misses.isEmpty ? "None.\n" : "| clip | word (s) | best score in the hit window |\n|---|---|---|\n"
+            + report.misses.prefix(50).map { "| \($0.file) | \(String(format: "%.2f–%.2f", $0.wordStart, $0.wordEnd)) | \(String(format: "%.4f", $0.bestScore)) |" }.joined(separator: "\n") + "\n"
+        md += "\n## False accepts\n\n"
+        md += report.falseAccepts.isEmpty ? "None.\n" : "| file | time (s) | score |\n|---|---|---|\n"
+            + report.falseAccepts.map { "| \($0.file) | \(String(format: "%.2f", $0.time)) | \(String(format: "%.4f", $0.score)) |" }.joined(separator: "\n") + "\n"
+        if !report.skipped.isEmpty {
+            md += "\n## Clips not evaluated\n\n" + report.skipped.map { "- \($0.reason)" }.joined(separator: "\n") + "\n"
+        }
+        md += "\n## Settings\n\n" + settingsLines.map { "- \($0)" }.joined(separator: "\n") + "\n"
+        return md
+    }
+
+    private var settingsLines: [String] {
+        let s = report.settings
+        return ["layer \(s.layer), \(s.head) head, \(s.windowing)",
+                "refractory \(format(s.refractorySeconds)) s; a hit is a detection from the word's start to \(format(Metrics.hitAfterEnd)) s after its end",
+                "positive clips padded with \(format(s.paddingSeconds)) s of silence on each side" + (s.snrDB.map { ", noise at \(format($0)) dB SNR, seed \(s.seed)" } ?? ""),
+                "wakeword \(report.toolVersion)"]
+    }
+
+    // MARK: - HTML
+
+    func html(det: String, histogram: String) -> String {
+        let verdictClass = report.frr <= 0.05 && report.faPerHour <= 0.5 ? "good" : "weak"
+        var h = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Wake-word evaluation: \(SVGPlot.escape(report.model))</title>
+            <style>
+            body { font-family: sans-serif; max-width: 960px; margin: 2em auto; color: #222; }
+            table { border-collapse: collapse; margin: 1em 0; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
+            .headline { font-size: 1.3em; padding: 0.6em 1em; border-radius: 6px; }
+            .good { background: #e8f6ec; } .weak { background: #fdf0e6; }
+            figure { margin: 1em 0; } audio { height: 28px; vertical-align: middle; }
+            </style></head><body>
+            <h1>Wake-word evaluation: \(SVGPlot.escape(report.model))</h1>
+            <p>Model <code>\(SVGPlot.escape(report.modelFile))</code>; \(report.positives) positive clips\(report.settings.snrDB.map { ", mixed with noise at \(format($0)) dB SNR" } ?? ""); \(String(format: "%.2f", report.negativeHours)) hours of negative audio.</p>
+            <p class="headline \(verdictClass)" id="headline">At its threshold \(String(format: "%.4f", report.threshold)) the model misses <b>\(percent(report.frr))</b> of the wake words (\(report.misses.count) of \(report.positives)) and fires <b>\(format(report.faPerHour))</b> times per hour on audio without them (\(report.falseAccepts.count) in \(String(format: "%.2f", report.negativeHours)) h)\(report.latencyMs.map { String(format: "; it reports the word a median %.0f ms after it ends (95th percentile %.0f ms)", $0.median, $0.p95) } ?? "").</p>
+            <h2>Operating points</h2>
+            <table id="operating-points"><tr><th>target</th><th>threshold</th><th>false-reject rate</th><th>false accepts per hour</th></tr>
+
+            """
+        for target in report.targets {
+            h += target.point.map { "<tr><td>at most \(format(target.faPerHour)) FA/h</td><td>\(String(format: "%.4f", $0.threshold))</td><td>\(percent($0.frr))</td><td>\(format($0.faPerHour))</td></tr>\n" }
+                ?? "<tr><td>at most \(format(target.faPerHour)) FA/h</td><td colspan=\"3\">no threshold reaches it</td></tr>\n"
+        }
+        h += "</table>\n<p>Pass a different threshold to <code>wakeword detect --threshold</code> to pick another point on the curve.</p>\n"
+        h += "<figure id=\"det\">\(det)<figcaption>Every threshold's false-reject rate against its false accepts per hour; lower left is better.</figcaption></figure>\n"
+        h += "<figure id=\"histogram\">\(histogram)<figcaption>Positives should sit right of the threshold, negatives left of it.</figcaption></figure>\n"
+        h += "<h2>Worst misses</h2>\n"
+        h += report.misses.isEmpty ? "<p>None.</p>\n" : table(id: "misses", ["clip", "word (s)", "best score", "listen"],
+            report.misses.prefix(50).enumerated().map { i, m in
+                [SVGPlot.escape(m.file), String(format: "%.2f–%.2f", m.wordStart, m.wordEnd), String(format: "%.4f", m.bestScore),
+                 i < listenLimit ? player(missAudio(m)) : ""]
+            })
+        h += "<h2>False accepts</h2>\n"
+        let accepts = report.falseAccepts.enumerated().sorted { $0.element.score > $1.element.score }
+        h += accepts.isEmpty ? "<p>None.</p>\n" : table(id: "false-accepts", ["file", "time (s)", "score", "listen"],
+            accepts.enumerated().map { rank, entry in
+                [SVGPlot.escape(entry.element.file), String(format: "%.2f", entry.element.time), String(format: "%.4f", entry.element.score),
+                 rank < listenLimit ? player(falseAcceptAudio(entry.element)) : ""]
+            })
+        if !report.skipped.isEmpty {
+            h += "<h2>Clips not evaluated</h2>\n<ul>" + report.skipped.map { "<li>\(SVGPlot.escape($0.reason))</li>" }.joined() + "</ul>\n"
+        }
+        h += "<h2>Settings</h2>\n<ul>" + settingsLines.map { "<li>\(SVGPlot.escape($0))</li>" }.joined() + "</ul>\n</body></html>\n"
+        return h
+    }
+
+    private func table(id: String, _ header: [String], _ rows: [[String]]) -> String {
+        "<table id=\"\(id)\"><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
+            + rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined(separator: "\n") + "\n</table>\n"
+    }
+
+    /// The clip as the detector heard it.
+    private func missAudio(_ miss: Metrics.Miss) -> [Float]? {
+        guard let positive = record?.positives.first(where: { $0.file == miss.file }) else { return nil }
+        return try? Evaluator.audio(of: positive, padding: report.settings.paddingSeconds)
+    }
+
+    /// Two seconds before the false accept to half a second after.
+    private func falseAcceptAudio(_ accept: Metrics.FalseAccept) -> [Float]? {
+        guard record != nil, let reader = try? AudioReader(path: accept.file) else { return nil }
+        let rate = Double(AudioFormat.sampleRate)
+        let (from, to) = (max(0, Int((accept.time - 2) * rate)), Int((accept.time + 0.5) * rate))
+        var samples: [Float] = []
+        while samples.count < to, let chunk = try? reader.read(), !chunk.isEmpty { samples += chunk }
+        return samples.count > from ? Array(samples[from..<min(to, samples.count)]) : nil
+    }
+
+    private func player(_ samples: [Float]?) -> String {
+        guard let samples else { return "" }
+        return "<audio controls preload=\"none\" src=\"data:audio/wav;base64,\(ReportWriter.wav(samples).base64EncodedString())\"></audio>"
+    }
+
+    /// 16-bit PCM mono WAV bytes at 16 kHz (RIFF header, then samples).
+    static func wav(_ samples: [Float]) -> Data {
+        var data = Data()
+        func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        let bytes = UInt32(samples.count * 2)
+        data.append(contentsOf: Array("RIFF".utf8)); append(36 + bytes)
+        data.append(contentsOf: Array("WAVEfmt ".utf8)); append(UInt32(16)); append(UInt16(1)); append(UInt16(1))
+        append(UInt32(AudioFormat.sampleRate)); append(UInt32(AudioFormat.sampleRate * 2)); append(UInt16(2)); append(UInt16(16))
+        data.append(contentsOf: Array("data".utf8)); append(bytes)
+        for s in samples { append(Int16((max(-1, min(1, s)) * 32767).rounded())) }
+        return data
+    }
+
+    private func format(_ v: Double) -> String { String(format: v == v.rounded() ? "%.0f" : "%.2f", v) }
+    private func percent(_ v: Double) -> String { String(format: "%.1f %%", 100 * v) }
 }
