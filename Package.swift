@@ -27,6 +27,7 @@ let package = Package(
             name: "wakeword",
             dependencies: ["WakeWord", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "WakeWordTests", dependencies: ["WakeWord"]),
+        // The tests also run the command-line tool as users do, so they depend on it being built.
+        .testTarget(name: "WakeWordTests", dependencies: ["WakeWord", "wakeword"], exclude: ["Golden"]),
     ]
 )

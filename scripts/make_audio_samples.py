@@ -9,6 +9,8 @@ What it writes (all 16 kHz mono 16-bit FLAC; licences in audio-samples/README.md
   damaged/          one alexa clip whose FLAC stream breaks part-way (kept as real damaged input)
   negatives/speech/ LibriSpeech utterances from the first half of the speakers (CC BY 4.0)
   negatives/noise/  the first 20 s of each Speech Commands background noise (CC BY 4.0)
+  heldout-negatives/ LibriSpeech utterances from the second half of the speakers (not in the
+                    stream): negative audio for evaluating models trained on the defaults
   stream/stream.flac + stream.labels.tsv: 4 further alexa clips among speech from the
                     second half of the speakers, over quiet background noise; the labels give
                     each wake word's start and end in seconds (energy threshold on the clean clip)
@@ -72,7 +74,7 @@ def speech_bounds(x, frame=160):
 
 def main(shared):
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "audio-samples")
-    for sub in ("alexa", "damaged", "negatives", "stream"):
+    for sub in ("alexa", "damaged", "negatives", "heldout-negatives", "stream"):
         shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
     names = sorted(os.listdir(os.path.join(shared, "wakewords/alexa")))
     random.Random(0).shuffle(names)
@@ -119,6 +121,12 @@ def main(shared):
     noise = np.resize(read(os.path.join(shared, "noise/running_tap.flac")), len(stream))
     noise = noise / np.sqrt(np.mean(noise ** 2)) * 10 ** (-40 / 20)
     write(os.path.join(out, "stream/stream.flac"), stream + noise[: len(stream)])
+    total = 0.0
+    for f in [f for f in test_speech[3::6] if f not in stream_speech]:  # about 4 minutes, other speakers
+        x = read(os.path.join(shared, "speech", f))
+        write(os.path.join(out, "heldout-negatives", f), x)
+        total += len(x) / RATE
+    print(f"heldout-negatives: {total:.0f} s")
     with open(os.path.join(out, "stream/stream.labels.tsv"), "w") as fh:
         fh.write("start\tend\tsource\n")
         for s, e, src in labels:

@@ -86,6 +86,10 @@ struct Detect: ParsableCommand {
                 samples += audio.count
                 report(detector.process(audio) { trace?.add($0) })
             }
+            // An empty stream is a stream that ended; a file without samples is a mistake.
+            if samples == 0 && input != "-" && !Interrupt.requested {
+                throw WakeWordError.badAudio(path: input, reason: "it contains no audio samples")
+            }
             report(detector.finish { trace?.add($0) })
             try trace?.commit()
         } catch {

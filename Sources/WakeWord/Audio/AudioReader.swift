@@ -30,6 +30,7 @@ public final class AudioReader {
         name = path
         (sourceSampleRate, sourceChannels) = (file.sampleRate, file.channels)
         resampler = AudioReader.resampler(from: file.sampleRate)
+        warnings += file.headerInconsistencies.map { "\(path): damaged header: \($0); using the audio the file holds" }
     }
 
     /// Reads headerless PCM from standard input.

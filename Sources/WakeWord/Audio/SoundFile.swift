@@ -1,4 +1,5 @@
 import CSndFile
+import Foundation
 
 /// Thin wrapper over one open libsndfile handle (http://libsndfile.github.io/libsndfile/api.html).
 /// The only place libsndfile is called.
@@ -49,6 +50,15 @@ final class SoundFile {
         let got = buffer.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(frames)) }
         buffer.removeLast((frames - max(0, Int(got))) * channels)
         return buffer
+    }
+
+    /// Lines of libsndfile's open log where a header field disagrees with the file, e.g.
+    /// "data : 1048576 (should be 38400)" for a data chunk claiming more bytes than exist.
+    var headerInconsistencies: [String] {
+        var log = [CChar](repeating: 0, count: 16_384)
+        sf_command(handle, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
+        return String(cString: log).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.contains("(should be") }
     }
 
     /// libsndfile's last error on this handle, or nil.

@@ -50,6 +50,11 @@ public struct Evaluator: Sendable {
         }
         let padSamples = Int(padding * Double(AudioFormat.sampleRate))
         let usable = prepared.filter { $0.clip != nil }
+        guard !usable.isEmpty else {
+            let reasons = prepared.compactMap(\.reason)
+            throw WakeWordError.invalidInput("none of the \(positives.count) positive clips is usable"
+                + (reasons.first.map { " (\($0)\(reasons.count > 1 ? "; \(reasons.count - 1) more" : ""))" } ?? ""))
+        }
         let saveAudio = self.saveAudio
         let positiveRecords = try Parallel.map(usable, threads: threads, isCancelled: isCancelled,
                                                progress: { progress("positive clips", $0, usable.count) }) { item -> PositiveRecord in

@@ -46,7 +46,8 @@ public struct Trainer: Sendable {
             }
         }
         guard clips.count >= options.minimumPositives else {
-            throw WakeWordError.invalidInput("only \(clips.count) of \(input.positives.count) positive clips are usable;"
+            let example = skipped.first.map { " (\($0.reason)\(skipped.count > 1 ? "; \(skipped.count - 1) more skipped" : ""))" } ?? ""
+            throw WakeWordError.invalidInput("only \(clips.count) of \(input.positives.count) positive clips are usable\(example);"
                 + " at least \(options.minimumPositives) are needed")
         }
         let windowing = options.windowing ?? Trainer.windowing(for: clips)

@@ -91,6 +91,7 @@ struct PositiveClip: Sendable {
             return .failure(.badAudio(path: path, reason: "\(error)"))
         }
         func unusable(_ reason: String) -> Result<PositiveClip, WakeWordError> { .failure(.badAudio(path: path, reason: reason)) }
+        guard !samples.isEmpty else { return unusable("it contains no audio samples") }
         guard samples.count >= AudioFormat.sampleRate / 4 else { return unusable("shorter than 0.25 s") }
         guard let bounds = Endpointer.bounds(samples), bounds.end - bounds.start >= AudioFormat.sampleRate / 10 else {
             return unusable("no speech found")
