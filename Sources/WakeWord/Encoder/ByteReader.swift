@@ -29,14 +29,15 @@ struct ByteReader {
         return text
     }
 
-    /// The next `count` bytes.
+    /// The next `count` bytes, as a slice sharing the reader's storage (no copy: a memory-mapped
+    /// file's pages are read only if the slice is used).
     mutating func take(_ count: Int, _ what: String) throws -> Data {
         guard count >= 0, count <= remaining else {
             throw WakeWordError.badEncoder(path: path, reason: "file is truncated: \(what) needs \(count) bytes at byte"
                 + " \(offset) but only \(remaining) remain")
         }
         defer { offset += count }
-        return bytes.subdata(in: (bytes.startIndex + offset)..<(bytes.startIndex + offset + count))
+        return bytes[(bytes.startIndex + offset)..<(bytes.startIndex + offset + count)]
     }
 
     private mutating func integer(_ what: String, size: Int) throws -> UInt64 {
