@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "WakeWord", targets: ["WakeWord"]),
         .executable(name: "wakeword", targets: ["wakeword"]),
+        .executable(name: "wakeword-fuzz", targets: ["wakeword-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,7 +28,10 @@ let package = Package(
             name: "wakeword",
             dependencies: ["WakeWord", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Parsers under libFuzzer (scripts/fuzz builds wakeword-fuzz with -sanitize=fuzzer -DFUZZING).
+        .target(name: "FuzzHarness", dependencies: ["WakeWord"]),
+        .executableTarget(name: "wakeword-fuzz", dependencies: ["FuzzHarness"]),
         // The tests also run the command-line tool as users do, so they depend on it being built.
-        .testTarget(name: "WakeWordTests", dependencies: ["WakeWord", "wakeword"], exclude: ["Golden"]),
+        .testTarget(name: "WakeWordTests", dependencies: ["WakeWord", "wakeword", "FuzzHarness"], exclude: ["Golden"]),
     ]
 )

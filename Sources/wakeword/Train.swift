@@ -49,6 +49,9 @@ struct Train: ParsableCommand {
     @Option(help: "Seconds between encoder passes (default: the window, so each second is encoded once).")
     var stride: Double?
 
+    @Option(help: "Seconds of the previous pass each pass also attends to (needs stride equal to window).")
+    var memory: Double?
+
     @Option(help: "Seed for augmentation, splits and initial weights.")
     var seed: UInt64 = 0
 
@@ -99,11 +102,12 @@ struct Train: ParsableCommand {
         options.targetFAPerHour = targetFAPerHour
         options.seed = seed
         if let threads { options.threads = threads }
-        if window != nil || stride != nil {
+        if window != nil || stride != nil || memory != nil {
             var windowing = Windowing.standard
             let samples = { (seconds: Double) in Int((seconds * Double(AudioFormat.sampleRate) / Double(Windowing.samplesPerPosition)).rounded()) * Windowing.samplesPerPosition }
             if let window { windowing.window = samples(window) }
             windowing.stride = stride.map(samples) ?? windowing.window
+            if let memory { windowing.memory = samples(memory) }
             if let problem = windowing.problem { throw ValidationError("--window/--stride: \(problem)") }
             options.windowing = windowing
         }

@@ -23,6 +23,8 @@ public struct FeatureStream: Sendable {
     /// position `historyStart`.
     private var history: [Int: [Float]]
     private var historyStart = 0
+    /// The previous full pass's attention state, when the windowing carries memory.
+    private var memory: WhisperEncoder.StreamMemory?
     /// Samples pushed so far.
     public private(set) var total = 0
 
@@ -41,7 +43,7 @@ public struct FeatureStream: Sendable {
         buffer.append(contentsOf: samples)
         total += samples.count
         var result: [Pass] = []
-        for pass in schedule.passes(available: total) { result.append(run(pass)) }
+        for pass in schedule.passes(available: total) { result.append(run(pass, streaming: true)) }
         let keep = max(bufferStart, schedule.oldestNeeded(available: total))
         if keep > bufferStart {
             buffer.removeFirst(min(keep - bufferStart, buffer.count))
@@ -53,19 +55,22 @@ public struct FeatureStream: Sendable {
     /// Ends the stream: the last pass scores the hops no full window reached.
     public mutating func finish() -> [Pass] {
         guard let pass = schedule.finish(total: total), !pass.hops.isEmpty else { return [] }
-        return [run(pass)]
+        // The last pass overlaps the previous one, which gives it left context of its own.
+        return [run(pass, streaming: false)]
     }
 
-    private mutating func run(_ pass: WindowSchedule.Pass) -> Pass {
+    private mutating func run(_ pass: WindowSchedule.Pass, streaming: Bool) -> Pass {
         var window = [Float](repeating: 0, count: windowing.window)
         for i in max(0, bufferStart - pass.start)..<windowing.window { window[i] = buffer[pass.start + i - bufferStart] }
-        let encoded = encoder.encode([logMel(window)], layers: layers)
+        let unitsKept = streaming ? windowing.memory / Windowing.samplesPerPosition : 0
+        let (encoded, next) = encoder.encode(logMel(window), layers: layers, memory: streaming ? memory : nil, keep: unitsKept)
+        if streaming { memory = next }
         let unit = Windowing.samplesPerPosition
         let width = encoder.dimensions.width
         let keepRows = ((pass.keepFrom - pass.start) / unit)..<(windowing.window / unit)
         let longest = windowing.pools.max()! / unit
         for layer in layers {
-            let output = encoded[layer]![0]
+            let output = encoded[layer]!
             history[layer]!.append(contentsOf: output.values[(keepRows.lowerBound * width)..<(keepRows.upperBound * width)])
         }
         var features: [Int: Matrix] = [:]

@@ -17,16 +17,21 @@ public struct Windowing: Codable, Sendable, Equatable, CustomStringConvertible {
     public var hop: Int
     /// Pool lengths, longest first.
     public var pools: [Int]
+    /// Samples at the end of each pass whose attention keys and values the next pass also
+    /// attends to (0 for none): left context without encoding anything twice. Needs stride
+    /// equal to window.
+    public var memory = 0
 
     /// 1 s passes, each second encoded once; a score every 0.1 s from the mean encoder
     /// output of the last 1 s and of the last 0.3 s.
     public static let standard = Windowing(window: 16_000, stride: 16_000, hop: 1_600, pools: [16_000, 4_800])
 
-    public init(window: Int, stride: Int, hop: Int, pools: [Int]) {
+    public init(window: Int, stride: Int, hop: Int, pools: [Int], memory: Int = 0) {
         self.window = window
         self.stride = stride
         self.hop = hop
         self.pools = pools
+        self.memory = memory
     }
 
     /// The first hop that is scored: no score before a full longest pool of audio exists.
@@ -42,6 +47,8 @@ public struct Windowing: Codable, Sendable, Equatable, CustomStringConvertible {
             return "window, stride, hop and pools must be positive multiples of \(unit) samples (20 ms)"
         }
         if pools.isEmpty { return "at least one pool length is needed" }
+        if memory < 0 || memory % unit != 0 { return "memory must be a multiple of \(unit) samples (20 ms)" }
+        if memory > 0 && stride != window { return "attention memory needs the stride to equal the window" }
         if stride > window { return "the stride must not exceed the window" }
         if stride % hop != 0 || window % hop != 0 { return "window and stride must be whole numbers of hops" }
         if pools.max()! > 4 * AudioFormat.sampleRate { return "pools must be at most 4 s" }
@@ -52,5 +59,6 @@ public struct Windowing: Codable, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         func s(_ samples: Int) -> String { "\(Double(samples) / Double(AudioFormat.sampleRate)) s" }
         return "window \(s(window)), stride \(s(stride)), hop \(s(hop)), pools \(pools.map(s).joined(separator: " + "))"
+            + (memory > 0 ? ", memory \(s(memory))" : "")
     }
 }

@@ -79,10 +79,15 @@ public struct CTranslate2Model: Sendable {
                 throw WakeWordError.badTensor(path: path, name: name, reason: "unknown dtype code \(code)")
             }
             let byteCount = Int(try reader.u32("byte count of \(name)"))
-            let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-            guard shape.allSatisfy({ $0 < 1 << 31 }), elements * dtype.byteSize == byteCount else {
+            // Checked arithmetic: a damaged file may declare dimensions whose product overflows.
+            var needed: Int? = dtype.byteSize
+            for dimension in shape {
+                let (product, overflow) = (needed ?? 0).multipliedReportingOverflow(by: dimension)
+                needed = overflow ? nil : product
+            }
+            guard let needed, needed == byteCount else {
                 throw WakeWordError.badTensor(path: path, name: name, reason: "shape \(shape) of \(dtype) needs"
-                    + " \(elements &* dtype.byteSize) bytes but the file gives \(byteCount)")
+                    + " \(needed.map(String.init) ?? "more than 2^63") bytes but the file gives \(byteCount)")
             }
             let data = try reader.take(byteCount, "data of \(name)")
             guard variables[name] == nil else {

@@ -15,37 +15,57 @@ struct EncoderBlock: Sendable {
     let feedForwardOut: Linear
     let heads: Int
 
+    /// Keys and values of positions attended to besides the window's own: the end of the
+    /// previous pass of a stream ([positions, width] each).
+    struct Memory: Sendable {
+        var keys: Matrix
+        var values: Matrix
+    }
+
     /// `x` holds `windows` windows of equal length stacked by rows; attention stays within
-    /// each window.
-    func callAsFunction(_ x: inout Matrix, windows: Int) {
-        let attended = output(attention(qkv(attentionNorm(x)), windows: windows))
-        add(attended, to: &x)
+    /// each window, plus `memory` when given (one window only). Returns this block's keys and
+    /// values of the window's last `keep` positions, the next pass's memory.
+    @discardableResult
+    func callAsFunction(_ x: inout Matrix, windows: Int, memory: Memory? = nil, keep: Int = 0) -> Memory? {
+        precondition(memory == nil || windows == 1, "attention memory serves a single stream")
+        let projected = qkv(attentionNorm(x))
+        let width = x.columns
+        let (keys, values) = (projected.columns(width..<(2 * width)), projected.columns((2 * width)..<(3 * width)))
+        let allKeys = memory.map { $0.keys.appending(keys) } ?? keys
+        let allValues = memory.map { $0.values.appending(values) } ?? values
+        add(output(attention(projected, keys: allKeys, values: allValues, windows: windows)), to: &x)
         var hidden = feedForwardIn(feedForwardNorm(x))
         gelu(&hidden)
         add(feedForwardOut(hidden), to: &x)
+        guard keep > 0 else { return nil }
+        let start = max(0, allKeys.rows - keep)
+        return Memory(keys: allKeys.rows(start..<allKeys.rows), values: allValues.rows(start..<allValues.rows))
     }
 
-    /// Scaled dot-product attention of each head, heads side by side: [rows, width].
-    private func attention(_ qkv: Matrix, windows: Int) -> Matrix {
+    /// Scaled dot-product attention of each head, heads side by side: [rows, width]. Queries
+    /// come from `qkv`; each window's queries attend to its own rows of `keys` and `values`,
+    /// which for a single window may start with extra (memory) rows.
+    private func attention(_ qkv: Matrix, keys: Matrix, values: Matrix, windows: Int) -> Matrix {
         let width = qkv.columns / 3
         let headWidth = width / heads
         let steps = qkv.rows / windows
+        let context = keys.rows / windows
         let scale = 1 / Float(headWidth).squareRoot()
         var result = Matrix(rows: qkv.rows, columns: width)
-        var scores = [Float](repeating: 0, count: steps * steps)
+        var scores = [Float](repeating: 0, count: steps * context)
         for window in 0..<windows {
-            let firstRow = window * steps * qkv.columns
+            let (queryRow, keyRow) = (window * steps, window * context)
             for head in 0..<heads {
                 let column = head * headWidth
-                // scores = scale · Q_h · K_hᵀ   [steps, steps]
-                BLAS.gemm(qkv.values, offsetA: firstRow + column, rows: steps, inner: headWidth, lda: qkv.columns,
-                          qkv.values, offsetB: firstRow + width + column, transposeB: true, ldb: qkv.columns,
-                          into: &scores, columns: steps, ldc: steps, alpha: scale)
-                softmaxRows(&scores, columns: steps)
+                // scores = scale · Q_h · K_hᵀ   [steps, context]
+                BLAS.gemm(qkv.values, offsetA: queryRow * qkv.columns + column, rows: steps, inner: headWidth, lda: qkv.columns,
+                          keys.values, offsetB: keyRow * width + column, transposeB: true, ldb: width,
+                          into: &scores, columns: context, ldc: context, alpha: scale)
+                softmaxRows(&scores, columns: context)
                 // result_h = scores · V_h   [steps, headWidth]
-                BLAS.gemm(scores, rows: steps, inner: steps, lda: steps,
-                          qkv.values, offsetB: firstRow + 2 * width + column, transposeB: false, ldb: qkv.columns,
-                          into: &result.values, offsetC: window * steps * width + column, columns: headWidth, ldc: width)
+                BLAS.gemm(scores, rows: steps, inner: context, lda: context,
+                          values.values, offsetB: keyRow * width + column, transposeB: false, ldb: width,
+                          into: &result.values, offsetC: queryRow * width + column, columns: headWidth, ldc: width)
             }
         }
         return result

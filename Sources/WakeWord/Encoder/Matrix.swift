@@ -32,6 +32,21 @@ public struct Matrix: Sendable, Equatable {
         Matrix(rows: range.count, columns: columns, values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
+    /// Columns `range` as a new matrix.
+    public func columns(_ range: Range<Int>) -> Matrix {
+        var out = Matrix(rows: rows, columns: range.count)
+        for r in 0..<rows {
+            for (i, c) in range.enumerated() { out.values[r * range.count + i] = values[r * columns + c] }
+        }
+        return out
+    }
+
+    /// This matrix with `other`'s rows after its own.
+    public func appending(_ other: Matrix) -> Matrix {
+        precondition(other.columns == columns)
+        return Matrix(rows: rows + other.rows, columns: columns, values: values + other.values)
+    }
+
     /// The transpose, [columns, rows].
     public var transposed: Matrix {
         var out = Matrix(rows: columns, columns: rows)

@@ -108,14 +108,32 @@ public struct WhisperEncoder: Sendable {
     /// `result[layer][window]` is [positions, width]. Several models tapping different layers
     /// share the pass.
     public func encode(_ mels: [Matrix], layers: Set<Int>) -> [Int: [Matrix]] {
+        run(mels, layers: layers, memory: nil, keep: 0).outputs
+    }
+
+    /// Attention state a stream carries from one pass to the next: for each block run, the
+    /// keys and values of the previous pass's last positions.
+    public struct StreamMemory: Sendable {
+        let blocks: [EncoderBlock.Memory]
+    }
+
+    /// One streaming pass over a single window: besides its own positions, every block
+    /// attends to `memory` (the previous pass's last positions); returns the outputs of
+    /// `layers` and the memory for the next pass (this pass's last `keep` positions).
+    public func encode(_ mel: Matrix, layers: Set<Int>, memory: StreamMemory?, keep: Int) -> (outputs: [Int: Matrix], memory: StreamMemory?) {
+        let result = run([mel], layers: layers, memory: memory, keep: keep)
+        return (result.outputs.mapValues { $0[0] }, result.memory)
+    }
+
+    private func run(_ mels: [Matrix], layers: Set<Int>, memory: StreamMemory?, keep: Int) -> (outputs: [Int: [Matrix]], memory: StreamMemory?) {
         precondition(!layers.isEmpty && layers.allSatisfy { (1...dimensions.layers).contains($0) },
                      "layers \(layers.sorted()) outside 1...\(dimensions.layers)")
-        guard let frames = mels.first?.columns else { return Dictionary(uniqueKeysWithValues: layers.map { ($0, []) }) }
+        guard let frames = mels.first?.columns else { return (Dictionary(uniqueKeysWithValues: layers.map { ($0, []) }), nil) }
         precondition(mels.allSatisfy { $0.rows == dimensions.melCount && $0.columns == frames }, "mels must share a shape")
         let steps = WhisperEncoder.positions(frames: frames)
         precondition(steps <= dimensions.contextLength, "input longer than the position table (30 s)")
         let split = { (x: Matrix) in (0..<mels.count).map { x.rows(($0 * steps)..<(($0 + 1) * steps)) } }
-        guard steps > 0 else { return Dictionary(uniqueKeysWithValues: layers.map { ($0, split(Matrix(rows: 0, columns: dimensions.width))) }) }
+        guard steps > 0 else { return (Dictionary(uniqueKeysWithValues: layers.map { ($0, split(Matrix(rows: 0, columns: dimensions.width))) }), nil) }
 
         var x = Matrix(rows: mels.count * steps, columns: dimensions.width)
         for (w, mel) in mels.enumerated() {
@@ -127,12 +145,13 @@ public struct WhisperEncoder: Sendable {
             for i in 0..<(steps * dimensions.width) { x.values[offset + i] = h.values[i] + positions.values[i] }
         }
         var outputs: [Int: [Matrix]] = [:]
+        var kept: [EncoderBlock.Memory] = []
         for (index, block) in blocks[0..<layers.max()!].enumerated() {
-            block(&x, windows: mels.count)
+            if let next = block(&x, windows: mels.count, memory: memory?.blocks[index], keep: keep) { kept.append(next) }
             let layer = index + 1
             if layers.contains(layer) { outputs[layer] = split(layer == dimensions.layers ? finalNorm(x) : x) }
         }
-        return outputs
+        return (outputs, keep > 0 ? StreamMemory(blocks: kept) : nil)
     }
 }
 

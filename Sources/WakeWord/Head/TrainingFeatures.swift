@@ -11,7 +11,7 @@ struct TrainingFeatures: Sendable {
 
     /// What every cache key shares: the encoder, the tap layer and the windowing.
     var keyBase: String {
-        "\(encoder.identity.contentHash)|layer \(layer)|\(windowing.window),\(windowing.stride),\(windowing.hop),\(windowing.pools)"
+        "\(encoder.identity.contentHash)|layer \(layer)|\(windowing)"
     }
 
     /// Every hop of a negative recording, streamed as the detector would see it (label 0),
