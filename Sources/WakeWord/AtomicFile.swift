@@ -1,17 +1,19 @@
 import Foundation
 
 /// Writes whole files so that readers see either the old file or the complete new one:
-/// the bytes go to a temporary file beside the target, are flushed, then renamed over it.
-/// A failed or interrupted write never leaves a partial file under the target's name.
+/// the bytes go to a temporary file beside the target (".NAME.PID-N.tmp"), are flushed, then
+/// renamed over it. A failed or interrupted write never leaves a partial file under the
+/// target's name; the temporary file of a killed writer is removed by the next write.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
+        removeStale(in: (path as NSString).deletingLastPathComponent, name: (path as NSString).lastPathComponent)
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw WakeWordError.writeFailed(path: path, reason: "directory \(directory) does not exist")
         }
-        let temporary = "\(directory)/.\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let temporary = "\(directory)/.\(url.lastPathComponent).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: nil),
               let handle = FileHandle(forWritingAtPath: temporary) else {
             throw WakeWordError.writeFailed(path: path, reason: "cannot create a file in \(directory)")
@@ -29,6 +31,20 @@ public enum AtomicFile {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)
             throw WakeWordError.writeFailed(path: path, reason: reason)
+        }
+    }
+
+    /// Removes temporary files left by writers that no longer run: ".NAME.PID.tmp" or
+    /// ".NAME.PID-N.tmp" whose PID is not a live process (any NAME when `name` is nil).
+    public static func removeStale(in directory: String, name: String? = nil) {
+        let directory = directory.isEmpty ? "." : directory
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for entry in entries where entry.hasPrefix(".") && entry.hasSuffix(".tmp") {
+            if let name, !entry.hasPrefix(".\(name).") { continue }
+            let last = entry.dropLast(4).split(separator: ".").last ?? ""
+            guard let pid = Int32(last.split(separator: "-").first ?? ""), pid > 0 else { continue }
+            if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(entry))
         }
     }
 }

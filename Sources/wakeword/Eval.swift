@@ -54,6 +54,10 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
+        try Interrupt.exitCleanly(run: work)
+    }
+
+    private func work() throws {
         let wakeModel = try ModelFile.read(path: model)
         let positiveFiles = try AudioPaths.expand(positives, what: "positive")
         let negativeFiles = try AudioPaths.expand(negatives, what: "negative")

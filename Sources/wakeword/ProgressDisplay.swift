@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import WakeWord
 
 /// Progress on stderr: a redrawn bar with counts and ETA on a terminal, a plain line every
 /// few seconds otherwise, nothing when quiet.
@@ -64,7 +66,22 @@ enum Interrupt {
 
     static var requested: Bool { flag.value }
 
+    /// Runs `body`; if it stopped because of Ctrl-C, says so on stderr and exits with 130.
+    static func exitCleanly(run body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch WakeWordError.interrupted {
+            FileHandle.standardError.write(Data("wakeword: \(WakeWordError.interrupted)\n".utf8))
+            throw ExitCode(130)
+        }
+    }
+
     static func install() {
+        // A launcher may hand us SIGINT blocked (masks are inherited); we handle it, so unblock it.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in
             if Interrupt.flag.value { _exit(130) }
             Interrupt.flag.set()

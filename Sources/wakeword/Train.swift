@@ -78,6 +78,10 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        try Interrupt.exitCleanly(run: work)
+    }
+
+    private func work() throws {
         let outputDirectory = (output as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: outputDirectory.isEmpty ? "." : outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -192,4 +192,71 @@ import Testing
         let short = try runTool(["detect", "--model", model, "-"], input: pcm.prefix(16_000))
         #expect(short.status == 0 && short.stdout.isEmpty)
     }
+
+    /// A small but real training run's arguments, writing `model` with `cache`.
+    static func trainArguments(model: String, cache: String) -> [String] {
+        let negatives = try! FileManager.default.contentsOfDirectory(atPath: TestPaths.sample("heldout-negatives")).sorted().prefix(3)
+        return ["train", "--positive", TestPaths.sample("alexa/train"), "--negative"] + negatives.map { TestPaths.sample("heldout-negatives/\($0)") }
+            + ["--copies", "3", "--output", model, "--cache-dir", cache, "--quiet"]
+    }
+
+    @Test("train killed at random moments never leaves a broken model or cache entry")
+    func killedTraining() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (model, cache) = ("\(directory)/m.wakeword", "\(directory)/cache")
+        let old = try CommandLineTests.modelFile(in: directory)
+        try FileManager.default.copyItem(atPath: old, toPath: model)
+        let oldBytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        var generator = SplitMix64(seed: 42)
+        for _ in 0..<5 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TestPaths.binary)
+            process.arguments = CommandLineTests.trainArguments(model: model, cache: cache)
+            process.environment = ProcessInfo.processInfo.environment.merging(["WAKEWORD_ENCODER": TestPaths.encoderDirectory]) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 300_000...6_000_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            // The model is the old one or a complete new one; every cache entry is whole.
+            let loaded = try ModelFile.read(path: model)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == oldBytes || loaded.name == "m")
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? [] where entry.hasSuffix(".features") {
+                #expect(FeatureCache.isIntact("\(cache)/\(entry)"), "\(entry)")
+            }
+        }
+        // A run to the end replaces the model and clears the killed runs' temporary files.
+        let run = try runTool(CommandLineTests.trainArguments(model: model, cache: cache))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try ModelFile.read(path: model).name == "m")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tmp") }
+            + ((try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test("Ctrl-C stops training cleanly, with a message and the old model intact")
+    func interruptedTraining() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let model = "\(directory)/m.wakeword"
+        try FileManager.default.copyItem(atPath: try CommandLineTests.modelFile(in: directory), toPath: model)
+        let oldBytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestPaths.binary)
+        process.arguments = CommandLineTests.trainArguments(model: model, cache: "\(directory)/cache")
+        process.environment = ProcessInfo.processInfo.environment.merging(["WAKEWORD_ENCODER": TestPaths.encoderDirectory]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        usleep(2_500_000)
+        kill(process.processIdentifier, SIGINT)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("interrupted; no output was written"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == oldBytes)
+    }
 }

@@ -60,8 +60,10 @@ public struct FeatureCache: Sendable {
         try? AtomicFile.write(FeatureCache.encode(entry, key: key), to: path(for: key))
     }
 
-    /// Removes least recently used entries until the cache fits its limit.
+    /// Removes least recently used entries until the cache fits its limit, and the temporary
+    /// files of writers that were killed.
     public func trim() {
+        AtomicFile.removeStale(in: directory)
         let manager = FileManager.default
         guard let names = try? manager.contentsOfDirectory(atPath: directory) else { return }
         var files: [(path: String, size: Int, date: Date)] = names.filter { $0.hasSuffix(".features") }.compactMap {
@@ -96,6 +98,14 @@ public struct FeatureCache: Sendable {
         entry.features.values.forEach { append($0.bitPattern) }
         append(ContentHash.of(data).value)
         return data
+    }
+
+    /// Whether the file at `path` is a complete, undamaged entry (whatever its key).
+    static func isIntact(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path), data.count >= 12 else { return false }
+        let keyLength = Int(data[data.startIndex + 8]) | Int(data[data.startIndex + 9]) << 8 | Int(data[data.startIndex + 10]) << 16 | Int(data[data.startIndex + 11]) << 24
+        guard 12 + keyLength <= data.count, let key = String(data: data[(data.startIndex + 12)..<(data.startIndex + 12 + keyLength)], encoding: .utf8) else { return false }
+        return decode(data, key: key) != nil
     }
 
     static func decode(_ data: Data, key: String) -> Entry? {
