@@ -108,6 +108,21 @@ import Testing
         #expect(encoder.encode(Matrix(rows: 4, columns: 0), layer: 1).rows == 0)
     }
 
+    @Test("fast erf and exp stay within their documented error of libm")
+    func fastMath() {
+        var worstErf = 0.0, worstExp = 0.0
+        for i in 0...400_000 {
+            let x = Float(-6 + 12 * Double(i) / 400_000)
+            worstErf = max(worstErf, abs(Double(FastMath.erf(x)) - Foundation.erf(Double(x))))
+            let y = Float(-87 + 175 * Double(i) / 400_000)
+            worstExp = max(worstExp, abs(Double(FastMath.exp(y)) / Foundation.exp(Double(y)) - 1))
+        }
+        #expect(worstErf < 5e-7)
+        #expect(worstExp < 2e-7)
+        #expect(FastMath.exp(-1_000) == 0 || FastMath.exp(-1_000) < 1e-37)
+        #expect(FastMath.erf(100) == 1 && FastMath.erf(-100) == -1)
+    }
+
     @Test("the real tiny.en encoder matches the numpy reference at layers 1, 2 and 4", arguments: ["18", "258", "7"])
     func matchesReference(clip: String) throws {
         let encoder = try SharedEncoder.load()

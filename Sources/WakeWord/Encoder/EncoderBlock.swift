@@ -72,7 +72,7 @@ struct EncoderBlock: Sendable {
     }
 }
 
-/// Row-wise softmax in place, shifted by the row maximum for stability.
+/// Row-wise softmax in place, shifted by the row maximum for stability (exp from FastMath).
 func softmaxRows(_ values: inout [Float], columns: Int) {
     values.withUnsafeMutableBufferPointer { all in
         for start in stride(from: 0, to: all.count, by: columns) {
@@ -81,7 +81,7 @@ func softmaxRows(_ values: inout [Float], columns: Int) {
             for v in row { maximum = max(maximum, v) }
             var sum: Float = 0
             for i in row.indices {
-                let e = exp(row[i] - maximum)
+                let e = FastMath.exp(row[i] - maximum)
                 row[i] = e
                 sum += e
             }

@@ -40,12 +40,13 @@ struct Linear: Sendable {
     }
 }
 
-/// Exact GELU (Hendrycks & Gimpel 2016), as torch's default: x · ½(1 + erf(x / √2)), in place.
+/// Exact GELU (Hendrycks & Gimpel 2016), as torch's default: x · ½(1 + erf(x / √2)), in place
+/// (erf to 4.5e-7, FastMath).
 func gelu(_ x: inout Matrix) {
     x.values.withUnsafeMutableBufferPointer { values in
         for i in values.indices {
             let v = values[i]
-            values[i] = 0.5 * v * (1 + erf(v * 0.707_106_77))
+            values[i] = 0.5 * v * (1 + FastMath.erf(v * 0.707_106_77))
         }
     }
 }
