@@ -21,8 +21,11 @@ struct EncoderOptions: ParsableArguments {
 }
 
 extension ProjectPaths {
-    /// The default negative audio shipped with the project.
-    static var defaultNegatives: String? { existing("audio-samples/negatives") }
+    /// The default negative audio: the project's audio-samples/negatives, and the real speech
+    /// `scripts/setup --negatives` fetches into .cache/negatives when it is there.
+    static var defaultNegatives: [String] {
+        [existing("audio-samples/negatives"), existing(".cache/negatives/SOURCES.md").map { ($0 as NSString).deletingLastPathComponent }].compactMap { $0 }
+    }
     /// The default noise for augmentation.
     static var defaultNoise: String? { existing("audio-samples/negatives/noise") }
 

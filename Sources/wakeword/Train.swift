@@ -18,7 +18,7 @@ struct Train: ParsableCommand {
     var positives: [String] = []
 
     @Option(name: .customLong("negative"), parsing: .upToNextOption,
-            help: ArgumentHelp("Audio that never contains the wake word: files or folders. Default: the project's audio-samples/negatives.", valueName: "path"))
+            help: ArgumentHelp("Audio that never contains the wake word: files or folders. Default: the project's audio-samples/negatives and, once scripts/setup --negatives has fetched it, .cache/negatives.", valueName: "path"))
     var negatives: [String] = []
 
     @Option(name: .customLong("noise"), parsing: .upToNextOption,
@@ -46,10 +46,10 @@ struct Train: ParsableCommand {
     @Option(help: "Seconds of audio per encoder pass (default 1).")
     var window: Double?
 
-    @Option(help: "Seconds between encoder passes (default: the window, so each second is encoded once).")
+    @Option(help: "Seconds between encoder passes (default 0.5); the window minus the stride is each pass's left context.")
     var stride: Double?
 
-    @Option(help: "Seconds of the previous pass each pass also attends to (needs stride equal to window).")
+    @Option(help: "Seconds at the end of each pass that the next pass also attends to (attention memory: left context without re-encoding; needs --stride equal to --window).")
     var memory: Double?
 
     @Option(help: "Seed for augmentation, splits and initial weights.")
@@ -89,7 +89,7 @@ struct Train: ParsableCommand {
         }
         let defaults = ProjectPaths.defaultNegatives
         let positiveFiles = try AudioPaths.expand(positives, what: "positive")
-        let negativeFiles = try AudioPaths.expand(negatives.isEmpty ? defaults.map { [$0] } ?? [] : negatives, what: "negative")
+        let negativeFiles = try AudioPaths.expand(negatives.isEmpty ? defaults : negatives, what: "negative")
         guard !negativeFiles.isEmpty else {
             throw ValidationError("no default negatives found (audio-samples/negatives); pass --negative")
         }
@@ -110,7 +110,7 @@ struct Train: ParsableCommand {
             var windowing = Windowing.standard
             let samples = { (seconds: Double) in Int((seconds * Double(AudioFormat.sampleRate) / Double(Windowing.samplesPerPosition)).rounded()) * Windowing.samplesPerPosition }
             if let window { windowing.window = samples(window) }
-            windowing.stride = stride.map(samples) ?? windowing.window
+            windowing.stride = stride.map(samples) ?? min(windowing.stride, windowing.window)
             if let memory { windowing.memory = samples(memory) }
             if let problem = windowing.problem { throw ValidationError("--window/--stride: \(problem)") }
             options.windowing = windowing

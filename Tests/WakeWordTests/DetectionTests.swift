@@ -46,10 +46,12 @@ import Testing
         #expect(EventGate.events(hops: hops, scores: scores, threshold: 0.7, refractory: 16_000) == [3_200, 19_200])
     }
 
-    @Test("chunk size does not change detections or scores")
-    func chunkInvariance() throws {
+    @Test("chunk size does not change detections or scores", arguments: [Windowing.standard,
+        Windowing(window: 16_000, stride: 16_000, hop: 1_600, pools: [16_000, 4_800], memory: 16_000)])
+    func chunkInvariance(windowing: Windowing) throws {
         let encoder = try SharedEncoder.load()
-        let model = try DetectionTests.randomModel(encoder: encoder, threshold: nil)
+        var model = try DetectionTests.randomModel(encoder: encoder, threshold: nil)
+        model.windowing = windowing
         let audio = try Clip.load(TestPaths.sample("stream/stream.flac"))
         let clip = Array(audio[(20 * 16_000)..<(26 * 16_000 + 777)])
         var outputs: [([Detection], [HopScore])] = []

@@ -22,9 +22,10 @@ public struct Windowing: Codable, Sendable, Equatable, CustomStringConvertible {
     /// equal to window.
     public var memory = 0
 
-    /// 1 s passes, each second encoded once; a score every 0.1 s from the mean encoder
-    /// output of the last 1 s and of the last 0.3 s.
-    public static let standard = Windowing(window: 16_000, stride: 16_000, hop: 1_600, pools: [16_000, 4_800])
+    /// 1 s passes every 0.5 s (each second encoded twice, each kept position with 0.5 s of
+    /// left context); a score every 0.1 s from the mean encoder output of the last 1 s and
+    /// of the last 0.3 s. Chosen by measurement (Benchmarks/RESULTS.md).
+    public static let standard = Windowing(window: 16_000, stride: 8_000, hop: 1_600, pools: [16_000, 4_800])
 
     public init(window: Int, stride: Int, hop: Int, pools: [Int], memory: Int = 0) {
         self.window = window

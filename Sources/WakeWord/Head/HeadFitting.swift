@@ -12,24 +12,42 @@ public struct HeadFitting: Sendable {
     /// all rows after each epoch.
     public func fit(_ head: TriggerHead, features: Matrix, labels: [Float], weights: [Float],
                     generator: inout SplitMix64) -> (head: TriggerHead, losses: [Double]) {
-        precondition(features.rows == labels.count && labels.count == weights.count && features.rows > 0)
+        fit(head, features: features, rows: Array(0..<features.rows), labels: labels, weights: weights, generator: &generator)
+    }
+
+    /// Trains on the listed rows of `features` only (`labels` and `weights` are per listed
+    /// row), gathering one minibatch at a time instead of copying the rows out.
+    public func fit(_ head: TriggerHead, features: Matrix, rows: [Int], labels: [Float], weights: [Float],
+                    generator: inout SplitMix64) -> (head: TriggerHead, losses: [Double]) {
+        precondition(rows.count == labels.count && labels.count == weights.count && !rows.isEmpty)
         var head = head
         var optimiser = Adam(count: head.parameters.count, learningRate: learningRate)
-        var order = Array(0..<features.rows)
+        var order = Array(rows.indices)
         var losses: [Double] = []
         for _ in 0..<epochs {
             order.shuffle(using: &generator)
             for start in stride(from: 0, to: order.count, by: batchSize) {
-                let rows = order[start..<min(start + batchSize, order.count)]
-                var batch = Matrix(rows: rows.count, columns: features.columns)
-                for (i, r) in rows.enumerated() {
-                    for c in 0..<features.columns { batch.values[i * features.columns + c] = features.values[r * features.columns + c] }
-                }
-                let (_, gradient) = head.lossAndGradient(batch, labels: rows.map { labels[$0] }, weights: rows.map { weights[$0] }, l2: l2)
+                let batch = order[start..<min(start + batchSize, order.count)]
+                let (_, gradient) = head.lossAndGradient(features.gather(batch.map { rows[$0] }), labels: batch.map { labels[$0] },
+                                                         weights: batch.map { weights[$0] }, l2: l2)
                 optimiser.update(&head.parameters, gradient: gradient)
             }
-            losses.append(head.lossAndGradient(features, labels: labels, weights: weights, l2: l2).loss)
+            losses.append(loss(head, features: features, rows: rows, labels: labels, weights: weights))
         }
         return (head, losses)
+    }
+
+    /// The weighted loss over the listed rows, computed in blocks.
+    private func loss(_ head: TriggerHead, features: Matrix, rows: [Int], labels: [Float], weights: [Float]) -> Double {
+        var (total, weight) = (0.0, 0.0)
+        for start in stride(from: 0, to: rows.count, by: 4_096) {
+            let block = start..<min(start + 4_096, rows.count)
+            let blockWeight = Double(weights[block].reduce(0, +))
+            // Each block's loss is a weighted mean without the penalty; recombine, then add it once.
+            let (value, _) = head.lossAndGradient(features.gather(Array(rows[block])), labels: Array(labels[block]), weights: Array(weights[block]), l2: 0)
+            total += value * blockWeight
+            weight += blockWeight
+        }
+        return total / weight + head.penalty(l2: l2)
     }
 }

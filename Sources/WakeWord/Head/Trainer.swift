@@ -54,29 +54,11 @@ public struct Trainer: Sendable {
         if let problem = windowing.problem { throw WakeWordError.invalidInput("windowing: \(problem)") }
         let features = TrainingFeatures(encoder: encoder, layer: layer, windowing: windowing, cache: cache)
 
-        // 2a. Negative recordings, streamed as the detector sees them.
+        // 2. Every training row, through the encoder once.
         var generator = SplitMix64(seed: options.seed)
-        let negatives = try extractNegatives(input.negatives.sorted(), features: features, progress: progress, warn: warn, isCancelled: isCancelled)
-        guard negatives.results.reduce(0, { $0 + $1.entry.features.rows }) > 0 else {
-            throw WakeWordError.invalidInput("too little usable negative audio: give at least a few seconds")
-        }
-
-        // 2b. Augmented windows of the clips.
-        let noise = try loadNoise(input.noise, warn: warn)
-        let context = Trainer.contextSources(negatives.results.map(\.path), limit: 5 * 60 * AudioFormat.sampleRate)
-        let augmenter = Augmenter(windowing: windowing, sources: AugmentationSources(noise: noise, context: context))
-        var jobs: [(clip: Int, recipe: AugmentationRecipe)] = []
-        for (c, _) in clips.enumerated() {
-            for i in 0..<options.copiesPerClip { jobs.append((c, augmenter.recipe(index: i, truncated: false, generator: &generator))) }
-            for i in 0..<options.confusablesPerClip { jobs.append((c, augmenter.recipe(index: i + 1, truncated: true, generator: &generator))) }
-        }
-        let (allJobs, usable) = (jobs, clips)
-        let windows = try Parallel.map(allJobs, threads: options.threads, isCancelled: isCancelled,
-                                       progress: { progress(TrainingProgress(stage: .positives, done: $0, total: allJobs.count)) }) {
-            features.positive(usable[$0.clip], recipe: $0.recipe, augmenter: augmenter)
-        }
-        let set = TrainingSet(negatives: negatives.results, windows: windows.map(\.entry), clipOfWindow: jobs.map(\.clip),
-                              clips: clips.count, folds: min(options.folds, clips.count), generator: &generator)
+        let built = try buildSet(input, clips: clips, features: features, generator: &generator, progress: progress, warn: warn,
+                                 isCancelled: isCancelled)
+        let set = built.set
 
         // 3. Out-of-fold scores: the threshold and the expected false rejects.
         let (calibration, frr) = try crossValidate(set, generator: &generator, progress: progress, isCancelled: isCancelled)
@@ -90,7 +72,7 @@ public struct Trainer: Sendable {
         summary.positiveClips = clips.count
         summary.positiveClipsSkipped = skipped.count
         summary.copiesPerClip = options.copiesPerClip
-        summary.negativeFiles = negatives.results.count
+        summary.negativeFiles = built.negativeFiles
         summary.negativeSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
         summary.trainingExamples = set.features.rows
         summary.seed = options.seed
@@ -100,9 +82,38 @@ public struct Trainer: Sendable {
         summary.expectedFRR = frr
         let model = WakeWordModel(name: options.name, threshold: calibration.threshold, layer: layer, windowing: windowing,
                                   refractory: options.refractory, head: head, encoder: encoder.identity, training: summary)
+        return TrainingOutcome(model: model, calibration: calibration, expectedFRR: frr, skipped: skipped + built.skipped,
+                               cacheHits: built.cacheHits, cacheMisses: built.cacheMisses)
+    }
+
+    /// Negative recordings streamed as the detector sees them, and the augmented windows of
+    /// every clip, assembled into one training set. The per-recording features are released
+    /// when this returns: only the assembled copy stays.
+    private func buildSet(_ input: TrainingInput, clips: [PositiveClip], features: TrainingFeatures, generator: inout SplitMix64,
+                          progress: @escaping @Sendable (TrainingProgress) -> Void, warn: @escaping @Sendable (String) -> Void,
+                          isCancelled: @escaping @Sendable () -> Bool) throws
+        -> (set: TrainingSet, negativeFiles: Int, skipped: [(path: String, reason: String)], cacheHits: Int, cacheMisses: Int) {
+        let negatives = try extractNegatives(input.negatives.sorted(), features: features, progress: progress, warn: warn, isCancelled: isCancelled)
+        guard negatives.results.reduce(0, { $0 + $1.entry.features.rows }) > 0 else {
+            throw WakeWordError.invalidInput("too little usable negative audio: give at least a few seconds")
+        }
+        let noise = try loadNoise(input.noise, warn: warn)
+        let context = Trainer.contextSources(negatives.results.map(\.path), limit: 5 * 60 * AudioFormat.sampleRate)
+        let augmenter = Augmenter(windowing: features.windowing, sources: AugmentationSources(noise: noise, context: context))
+        var jobs: [(clip: Int, recipe: AugmentationRecipe)] = []
+        for c in clips.indices {
+            for i in 0..<options.copiesPerClip { jobs.append((c, augmenter.recipe(index: i, truncated: false, generator: &generator))) }
+            for i in 0..<options.confusablesPerClip { jobs.append((c, augmenter.recipe(index: i + 1, truncated: true, generator: &generator))) }
+        }
+        let allJobs = jobs
+        let windows = try Parallel.map(allJobs, threads: options.threads, isCancelled: isCancelled,
+                                       progress: { progress(TrainingProgress(stage: .positives, done: $0, total: allJobs.count)) }) {
+            features.positive(clips[$0.clip], recipe: $0.recipe, augmenter: augmenter)
+        }
+        let set = TrainingSet(negatives: negatives.results, windows: windows.map(\.entry), clipOfWindow: jobs.map(\.clip),
+                              clips: clips.count, folds: min(options.folds, clips.count), generator: &generator)
         let hits = windows.filter(\.cached).count + negatives.results.filter(\.cached).count
-        return TrainingOutcome(model: model, calibration: calibration, expectedFRR: frr, skipped: skipped + negatives.skipped,
-                               cacheHits: hits, cacheMisses: windows.count + negatives.results.count - hits)
+        return (set, negatives.results.count, negatives.skipped, hits, windows.count + negatives.results.count - hits)
     }
 
     private var refractorySamples: Int { Int((options.refractory * Double(AudioFormat.sampleRate)).rounded()) }
@@ -163,21 +174,20 @@ public struct Trainer: Sendable {
     /// Fits a head on `rows`: balanced classes, then a second fit with the hardest negatives
     /// weighted up.
     func fitHead(_ set: TrainingSet, rows: [Int], generator: inout SplitMix64) -> TriggerHead {
-        let features = set.features.gather(rows)
         let labels = rows.map { set.labels[$0] }
         let positives = labels.reduce(0, +)
         let negatives = Float(labels.count) - positives
         var weights = labels.map { $0 == 1 ? negatives / max(positives, 1) : 1 }
-        var head = TriggerHead(kind: options.head, inputs: features.columns, hidden: options.hidden, generator: &generator)
-        head.standardise(on: features)
-        head = options.fitting.fit(head, features: features, labels: labels, weights: weights, generator: &generator).head
+        var head = TriggerHead(kind: options.head, inputs: set.features.columns, hidden: options.hidden, generator: &generator)
+        head.standardise(on: set.features, rows: rows)
+        head = options.fitting.fit(head, features: set.features, rows: rows, labels: labels, weights: weights, generator: &generator).head
 
-        let logits = head.logits(features)
+        let logits = set.logits(head, rows: rows)
         let negativeRows = labels.indices.filter { labels[$0] == 0 }.sorted { logits[$0] > logits[$1] }
         for r in negativeRows.prefix(Int(Double(negativeRows.count) * options.hardNegativeFraction)) {
             weights[r] *= options.hardNegativeWeight
         }
-        return options.fitting.fit(head, features: features, labels: labels, weights: weights, generator: &generator).head
+        return options.fitting.fit(head, features: set.features, rows: rows, labels: labels, weights: weights, generator: &generator).head
     }
 
     /// K-fold cross-validation over clips and negative chunks together: each fold's head is
@@ -193,11 +203,11 @@ public struct Trainer: Sendable {
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
             let head = fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
             for (c, chunk) in set.chunks.enumerated() where chunk.fold == fold && !chunk.rows.isEmpty {
-                streams.append(Calibration.Stream(hops: set.chunkHops[c], logits: head.logits(set.features.gather(Array(chunk.rows)))))
+                streams.append(Calibration.Stream(hops: set.chunkHops[c], logits: set.logits(head, rows: Array(chunk.rows))))
             }
             for window in set.windows where window.fold == fold {
                 let positives = window.rows.filter { set.labels[$0] == 1 }
-                if !positives.isEmpty { bestPositive.append(head.logits(set.features.gather(positives)).max()!) }
+                if !positives.isEmpty { bestPositive.append(set.logits(head, rows: positives).max()!) }
             }
         }
         progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))

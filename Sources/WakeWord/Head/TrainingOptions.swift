@@ -35,7 +35,7 @@ public struct TrainingOptions: Sendable {
     /// Worker threads for feature extraction.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    public static let defaultLayer = 3
+    public static let defaultLayer = 1
 
     public init() {}
 }

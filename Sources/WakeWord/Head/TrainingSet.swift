@@ -65,6 +65,13 @@ struct TrainingSet {
     }
 
     var negativeSamples: Int { chunkSamples.reduce(0, +) }
+
+    /// The head's logits for the listed rows, computed in blocks (no copy of all rows).
+    func logits(_ head: TriggerHead, rows: [Int]) -> [Float] {
+        stride(from: 0, to: rows.count, by: 4_096).flatMap { start in
+            head.logits(features.gather(Array(rows[start..<min(start + 4_096, rows.count)])))
+        }
+    }
 }
 
 extension FeatureCache.Entry {

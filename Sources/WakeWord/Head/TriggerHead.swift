@@ -44,15 +44,21 @@ public struct TriggerHead: Sendable, Equatable {
         (self.kind, self.inputs, self.hidden, self.mean, self.scale, self.parameters) = (kind, inputs, hidden, mean, scale, parameters)
     }
 
-    /// Sets the standardisation to the per-feature mean and standard deviation of `features`.
-    public mutating func standardise(on features: Matrix) {
-        let n = Double(features.rows)
+    /// Sets the standardisation to the per-feature mean and standard deviation of `features`
+    /// (of the listed rows only, when given).
+    public mutating func standardise(on features: Matrix, rows: [Int]? = nil) {
+        var sum = [Double](repeating: 0, count: inputs), squares = sum
+        let rows = rows ?? Array(0..<features.rows)
+        features.values.withUnsafeBufferPointer { values in
+            for r in rows {
+                for c in 0..<inputs { let v = Double(values[r * inputs + c]); sum[c] += v; squares[c] += v * v }
+            }
+        }
+        let n = Double(rows.count)
         for c in 0..<inputs {
-            var (sum, squares) = (0.0, 0.0)
-            for r in 0..<features.rows { let v = Double(features[r, c]); sum += v; squares += v * v }
-            let average = sum / n
+            let average = sum[c] / n
             mean[c] = Float(average)
-            scale[c] = Float(max((squares / n - average * average).squareRoot(), 1e-6))
+            scale[c] = Float(max((squares[c] / n - average * average).squareRoot(), 1e-6))
         }
     }
 
@@ -92,7 +98,6 @@ public struct TriggerHead: Sendable, Equatable {
             let dw = BLAS.multiply(deltaColumn.transposed, z)          // [1, D]
             for c in 0..<inputs { gradient[c] = dw.values[c] + l2 * parameters[c] }
             gradient[inputs] = delta.reduce(0, +)
-            loss += Double(l2 / 2) * parameters[0..<inputs].reduce(0) { $0 + Double($1 * $1) }
         case .mlp:
             let activation = pass.hidden!                              // ReLU outputs [N, H]
             let (w1Count, w2Start) = (hidden * inputs, hidden * inputs + hidden)
@@ -108,11 +113,16 @@ public struct TriggerHead: Sendable, Equatable {
                 gradient[w2Start + h] = dw2.values[h] + l2 * parameters[w2Start + h]
             }
             gradient[parameters.count - 1] = delta.reduce(0, +)
-            let squares = parameters[0..<w1Count].reduce(0) { $0 + Double($1 * $1) }
-                + parameters[w2Start..<(w2Start + hidden)].reduce(0) { $0 + Double($1 * $1) }
-            loss += Double(l2 / 2) * squares
         }
-        return (loss, gradient)
+        return (loss + penalty(l2: l2), gradient)
+    }
+
+    /// (l2 / 2)·|weights|², biases excluded.
+    public func penalty(l2: Float) -> Double {
+        let weights: [ArraySlice<Float>] = kind == .linear
+            ? [parameters[0..<inputs]]
+            : [parameters[0..<(hidden * inputs)], parameters[(hidden * inputs + hidden)..<(hidden * inputs + 2 * hidden)]]
+        return Double(l2 / 2) * weights.reduce(0) { sum, slice in slice.reduce(sum) { $0 + Double($1 * $1) } }
     }
 
     private func standardised(_ features: Matrix) -> Matrix {

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""The benchmark protocol, wakeword against openWakeWord and microWakeWord on the same audio.
+Writes Benchmarks/RESULTS.md (tables with the commands that made them) and results.json.
+
+    Benchmarks/run.sh                       # set-up, peers, extra negatives, then this script
+    python3 Benchmarks/run.py [--data ../shared/data] [--words alexa computer snowboy] [--ks 5 10 20]
+
+Protocol (on ../shared/data, see its README):
+- Per wake word: the clips sorted by name, shuffled with Python's random.Random(0); the first
+  K (5, 10, 20) train, the rest test. Test clips are padded with 1 s of silence on each side
+  and mixed with a random segment of noise/ at 10 dB SNR (seed 0).
+- Negatives: the speakers of speech/ sorted by id; the first half trains, the second half is
+  for false accepts (about 26 min). Plus real speech from Debian packages
+  (Benchmarks/fetch-extra-negatives.sh: voice-acted game dialogue and telephone prompts,
+  narrow-band), split in halves by scene (game) and by file (prompts) the same way.
+- Metrics: a detection in [word start, word end + 0.5 s] is a hit; every other detection in
+  the negative audio is a false accept (after the 1 s refractory merge).
+- Peers run on the mixed clips `wakeword eval --save-audio` wrote and the same negative files
+  (Benchmarks/peers.py), with the same event rule.
+"""
+import argparse, json, os, random, shutil, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".build/release/wakeword"
+WORK = ROOT / ".cache/bench"
+LOG = []
+
+
+def run(command, **kwargs):
+    """Runs a command, records it for RESULTS.md, returns its stdout."""
+    shown = " ".join(str(c).replace(str(ROOT) + "/", "") for c in command)
+    LOG.append(shown)
+    print("$", shown, flush=True)
+    started = time.time()
+    out = subprocess.run([str(c) for c in command], check=True, stdout=subprocess.PIPE, text=True, **kwargs).stdout
+    print(out.strip(), f"({time.time() - started:.0f} s)", flush=True)
+    return out
+
+
+def link_all(files, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        target = folder / f.name
+        if not target.exists():
+            target.symlink_to(f.resolve())
+    return folder
+
+
+def splits(data, words, ks, extra):
+    """Symlink folders for every split; returns {(word, K): (train, test)}, (neg train, neg test)."""
+    result = {}
+    for word in words:
+        clips = sorted((data / "wakewords" / word).glob("*.flac"), key=lambda p: p.name)
+        random.Random(0).shuffle(clips)
+        for k in ks:
+            result[(word, k)] = (link_all(clips[:k], WORK / word / f"K{k}" / "train"),
+                                 link_all(clips[k:], WORK / word / f"K{k}" / "test"))
+    speech = sorted((data / "speech").glob("*.flac"))
+    speakers = sorted({int(p.name.split("-")[0]) for p in speech})
+    first = set(speakers[: len(speakers) // 2])
+    negatives = {"train": [link_all([p for p in speech if int(p.name.split("-")[0]) in first], WORK / "negatives/train/librispeech")],
+                 "test": [link_all([p for p in speech if int(p.name.split("-")[0]) not in first], WORK / "negatives/test/librispeech")]}
+    if extra and (extra / "SOURCES.md").exists():
+        game = sorted((extra / "fotaq").glob("*.flac"))
+        scenes = sorted({p.name[:3] for p in game})
+        random.Random(0).shuffle(scenes)
+        train_scenes = set(scenes[: len(scenes) // 2])
+        prompts = sorted((extra / "asterisk-en").glob("*.flac"))
+        random.Random(0).shuffle(prompts)
+        half = len(prompts) // 2
+        negatives["train"] += [link_all([p for p in game if p.name[:3] in train_scenes], WORK / "negatives/train/game"),
+                               link_all(prompts[:half], WORK / "negatives/train/prompts")]
+        negatives["test"] += [link_all([p for p in game if p.name[:3] not in train_scenes], WORK / "negatives/test/game"),
+                              link_all(prompts[half:], WORK / "negatives/test/prompts")]
+    return result, negatives
+
+
+def train(name, train_dir, negatives, options=()):
+    model = WORK / "models" / f"{name}.wakeword"
+    model.parent.mkdir(parents=True, exist_ok=True)
+    out = run([BIN, "train", "--positive", train_dir, "--negative", *negatives, "--output", model, "--quiet", *options])
+    return model, out
+
+
+def evaluate(name, model, test_dir, negatives, noise, save_audio):
+    report = WORK / "reports" / name
+    audio = WORK / "audio" / name
+    extra = ["--save-audio", audio] if save_audio else []
+    run([BIN, "eval", "--model", model, "--positive", test_dir, "--negative", *negatives, "--noise", noise,
+         "--snr", "10", "--seed", "0", "--output", report, "--quiet", *extra], stderr=subprocess.DEVNULL)
+    result = json.loads((report / "report.json").read_text())
+    result["manifest"] = str(audio / "manifest.json") if save_audio else None
+    return result
+
+
+def summary(report):
+    """The figures a table row shows, from a wakeword report.json."""
+    target = next(t["point"] for t in report["targets"] if t["fa_per_hour"] == 0.5)
+    return {"threshold": report["threshold"], "frr": report["frr"], "fa_per_hour": report["fa_per_hour"],
+            "false_accepts": len(report["false_accepts"]), "positives": report["positives"], "negative_hours": report["negative_hours"],
+            "frr_at_0.5": target["frr"] if target else None, "threshold_at_0.5": target["threshold"] if target else None,
+            "latency_median_ms": (report.get("latency_ms") or {}).get("median"), "latency_p95_ms": (report.get("latency_ms") or {}).get("p95")}
+
+
+def peer(manifest, name):
+    out = WORK / "peers" / f"{name}-{Path(manifest).parent.name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run([sys.executable, ROOT / "Benchmarks/peers.py", "score", "--manifest", manifest, "--peer", name, "--model", "alexa", "--output", out])
+    m = json.loads(out.read_text())["metrics"]
+    d, low = m["at_default_threshold"], m["lowest_threshold_with_fa_per_hour_le_0.5"]
+    return {"threshold": d["threshold"], "frr": d["frr"], "fa_per_hour": d["fa_per_hour"], "false_accepts": d["false_accepts"],
+            "positives": m["positives"], "negative_hours": m["negative_hours"],
+            "frr_at_0.5": low["frr"] if low else None, "threshold_at_0.5": low["threshold"] if low else None,
+            "latency_median_ms": 1000 * d["latency_median_seconds"] if "latency_median_seconds" in d else None,
+            "latency_p95_ms": 1000 * d["latency_p95_seconds"] if "latency_p95_seconds" in d else None}
+
+
+def row(label, s):
+    pct = lambda v: "–" if v is None else f"{100 * v:.1f} %"
+    ms = lambda v: "–" if v is None else f"{v:.0f}"
+    return (f"| {label} | {s['threshold']:.4f} | {pct(s['frr'])} | {s['fa_per_hour']:.2f} ({s['false_accepts']}) | "
+            f"{pct(s['frr_at_0.5'])} | {ms(s['latency_median_ms'])} / {ms(s['latency_p95_ms'])} |")
+
+
+HEADER = ("| detector | threshold | false rejects | false accepts / h (count) | false rejects at ≤ 0.5 FA/h | latency median / p95 (ms) |\n"
+          "|---|---|---|---|---|---|")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "../shared/data")
+    parser.add_argument("--extra", type=Path, default=ROOT / ".cache/extra-negatives")
+    parser.add_argument("--words", nargs="+", default=["alexa", "computer", "snowboy"])
+    parser.add_argument("--ks", nargs="+", type=int, default=[5, 10, 20])
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-ablation", action="store_true", help="skip the per-layer and per-head table")
+    args = parser.parse_args()
+    data = args.data.resolve()
+    table, negatives = splits(data, args.words, args.ks, args.extra)
+    noise = data / "noise"
+    results = {"main": {}, "peers": {}, "ablation": {}}
+    for (word, k), (train_dir, test_dir) in table.items():
+        name = f"{word}-K{k}"
+        model, _ = train(name, train_dir, negatives["train"])
+        results["main"][name] = summary(evaluate(name, model, test_dir, negatives["test"], noise, save_audio=(word == "alexa")))
+        if word == "alexa" and not args.no_peers:
+            manifest = WORK / "audio" / name / "manifest.json"
+            results["peers"][name] = {p: peer(manifest, p) for p in ("openwakeword", "microwakeword")}
+    if not args.no_ablation:
+        for word in args.words:
+            train_dir, test_dir = table[(word, max(args.ks))]
+            for layer in (1, 2, 3, 4):
+                for head in ("linear", "mlp"):
+                    name = f"{word}-K{max(args.ks)}-layer{layer}-{head}"
+                    model, _ = train(name, train_dir, negatives["train"], ["--layer", str(layer), "--head", head])
+                    results["ablation"][name] = summary(evaluate(name, model, test_dir, negatives["test"], noise, save_audio=False))
+    (ROOT / "Benchmarks/results.json").write_text(json.dumps(results, indent=1) + "\n")
+    write_results(results, args, negatives)
+
+
+def write_results(results, args, negatives):
+    hours = next(iter(results["main"].values()))["negative_hours"]
+    md = ["# Benchmark results", "",
+          f"Produced by `Benchmarks/run.sh` ({time.strftime('%Y-%m-%d')}, wakeword on this machine); the protocol is in "
+          "`Benchmarks/run.py`. Every test clip mixed with noise at 10 dB SNR; "
+          f"{hours:.2f} hours of negative audio (LibriSpeech test speakers plus Debian's game dialogue and telephone prompts).",
+          "'threshold' is each detector's own (wakeword: calibrated at training for 0.5 FA/h; peers: their defaults); "
+          "'false rejects at ≤ 0.5 FA/h' is the best any threshold reaches with at most 0.5 false accepts per hour on this audio "
+          f"(at most {int(0.5 * hours)} false accepts).", ""]
+    for word in args.words:
+        md += [f"## {word}", ""]
+        for k in args.ks:
+            name = f"{word}-K{k}"
+            s = results["main"][name]
+            md += [f"### {word}, K = {k} training clips ({s['positives']} test clips)", "", HEADER, row(f"wakeword ({k} clips)", s)]
+            for p, label in (("openwakeword", "openWakeWord alexa (pyopen-wakeword 1.1.0)"),
+                             ("microwakeword", "microWakeWord alexa (pymicro-wakeword 2.5.0; trained on these clips)")):
+                if name in results["peers"]:
+                    md.append(row(label, results["peers"][name][p]))
+            md.append("")
+    if results["ablation"]:
+        md += ["## Tap layer and head (K = 20)", "", "| word | layer | head | false rejects | false accepts / h | false rejects at ≤ 0.5 FA/h |", "|---|---|---|---|---|---|"]
+        for name, s in results["ablation"].items():
+            word, _, layer, head = name.split("-")
+            md.append(f"| {word} | {layer[5:]} | {head} | {100 * s['frr']:.1f} % | {s['fa_per_hour']:.2f} | "
+                      + ("–" if s['frr_at_0.5'] is None else f"{100 * s['frr_at_0.5']:.1f} %") + " |")
+        md.append("")
+    md += ["## Commands", "", "```", *LOG, "```", ""]
+    (ROOT / "Benchmarks/RESULTS.md").write_text("\n".join(md))
+    print("wrote Benchmarks/RESULTS.md")
+
+
+if __name__ == "__main__":
+    main()
