@@ -73,9 +73,11 @@ public struct Metrics: Sendable {
         return Set(grid + [record.model.threshold]).sorted().map(point(at:))
     }
 
-    /// The lowest swept threshold whose false-accept rate is at most `rate` per hour.
+    /// Among the swept thresholds whose false-accept rate is at most `rate` per hour, the one
+    /// with the fewest false rejects (the lowest such threshold on ties). Not simply the lowest
+    /// threshold: near 0 every stream is one long run above it, so one event and all misses.
     public func point(forFAPerHour rate: Double, in sweep: [OperatingPoint]) -> OperatingPoint? {
-        sweep.first { $0.faPerHour <= rate }
+        sweep.filter { $0.faPerHour <= rate }.min { ($0.frr, $0.threshold) < ($1.frr, $1.threshold) }
     }
 
     /// Median and 95th percentile of (first hit − word end), in milliseconds, over hits
