@@ -31,6 +31,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=ROOT / "out/demo/alexa.wakeword")
     parser.add_argument("--hours", type=float, default=10)
+    parser.add_argument("--binary", type=Path, default=ROOT / ".build/release/wakeword")
     args = parser.parse_args()
     if not args.model.exists():
         sys.exit(f"{args.model}: no model; run scripts/demo first or pass --model")
@@ -47,7 +48,7 @@ def main():
     pcm = {False: (np.clip(background, -1, 1) * 32767).astype("<i2").tobytes(),
            True: (np.clip(with_word, -1, 1) * 32767).astype("<i2").tobytes()}
 
-    command = ["/usr/bin/time", "-f", "peak %M KB, cpu %U+%S s, elapsed %e s", str(ROOT / ".build/release/wakeword"),
+    command = ["/usr/bin/time", "-f", "peak %M KB, cpu %U+%S s, elapsed %e s", str(args.binary),
                "detect", "--model", str(args.model), "--json", "-"]
     detector = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False)
 

@@ -35,9 +35,9 @@ def make_hour(path):
     return path
 
 
-def run_wakeword(models, audio):
+def run_wakeword(binary, models, audio):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(["taskset", "-c", "0", str(BIN), "detect", "--quiet", *sum((["--model", m] for m in models), []), str(audio)],
+    subprocess.run(["taskset", "-c", "0", str(binary), "detect", "--quiet", *sum((["--model", m] for m in models), []), str(audio)],
                    check=True, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -59,6 +59,7 @@ def main():
     parser.add_argument("--models", nargs="+", required=True, help="wakeword model files; the first is the one-model case")
     parser.add_argument("--audio", type=Path, help="audio file (default: one hour of ../shared/data/speech)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--binary", type=Path, default=BIN, help="the wakeword binary (default .build/release/wakeword)")
     args = parser.parse_args()
     audio = args.audio or make_hour(ROOT / ".cache/bench/speech-1h.flac")
     seconds = duration(audio)
@@ -66,10 +67,10 @@ def main():
             "openWakeWord 4 models": [], "microWakeWord alexa": []}
     memory = []
     for _ in range(args.repeats):
-        cpu, rss = run_wakeword(args.models[:1], audio)
+        cpu, rss = run_wakeword(args.binary, args.models[:1], audio)
         runs["wakeword 1 model"].append(cpu / seconds); memory.append(rss)
         if len(args.models) > 1:
-            runs[f"wakeword {len(args.models)} models"].append(run_wakeword(args.models, audio)[0] / seconds)
+            runs[f"wakeword {len(args.models)} models"].append(run_wakeword(args.binary, args.models, audio)[0] / seconds)
         runs["openWakeWord alexa"].append(run_peer("openwakeword", ["alexa"], audio)["cpu_per_audio_second"])
         runs["openWakeWord 4 models"].append(run_peer("openwakeword", ["alexa", "hey_jarvis", "hey_mycroft", "okay_nabu"], audio)["cpu_per_audio_second"])
         runs["microWakeWord alexa"].append(run_peer("microwakeword", ["alexa"], audio)["cpu_per_audio_second"])

@@ -22,8 +22,9 @@ import Testing
             let expected = total / windowing.hop * windowing.hop >= windowing.firstHop
                 ? Array(stride(from: windowing.firstHop, through: total / windowing.hop * windowing.hop, by: windowing.hop)) : []
             #expect(hops == expected, "\(total) samples")
-            // Each pass keeps positions after the previous one's end, and scores only hops it kept.
-            var kept = 0
+            // Each pass keeps positions after the previous one's end, and scores only hops it kept;
+            // nothing before the first pass's last stride is kept.
+            var kept = windowing.window - windowing.stride
             for pass in passes {
                 #expect(pass.keepFrom == kept && pass.keepFrom >= pass.start)
                 #expect(pass.hops.allSatisfy { $0 > kept && $0 <= pass.end(windowing) })
@@ -65,8 +66,8 @@ import Testing
             detections += detector.finish { scores.append($0) }
             outputs.append((detections, scores))
         }
-        // 6.05 s: hops every 0.1 s from 1.0 s to 6.0 s.
-        #expect(outputs[0].1.map(\.sample) == Array(stride(from: 16_000, through: 96_000, by: 1_600)))
+        // 6.05 s: hops every 0.1 s from the first (1.5 s, or 1.0 s with memory) to 6.0 s.
+        #expect(outputs[0].1.map(\.sample) == Array(stride(from: windowing.firstHop, through: 96_000, by: 1_600)))
         #expect(!outputs[0].0.isEmpty)
         for output in outputs.dropFirst() {
             #expect(output.0 == outputs[0].0)
@@ -92,22 +93,23 @@ import Testing
         #expect(Set(together.map { "\($0.sample) \($0.model) \($0.score)" }) == Set(alone.map { "\($0.sample) \($0.model) \($0.score)" }))
     }
 
-    @Test("input shorter than the first hop gives nothing; empty input gives nothing")
+    @Test("input shorter than the first hop (1.5 s) gives nothing; empty input gives nothing")
     func shortInput() throws {
         let encoder = try SharedEncoder.load()
         var detector = try Detector(models: [try DetectionTests.randomModel(encoder: encoder, threshold: 0)], encoder: encoder)
         var scores = 0
-        #expect(detector.process([Float](repeating: 0.1, count: 15_000)) { _ in scores += 1 }.isEmpty)
+        #expect(detector.process([Float](repeating: 0.1, count: 23_999)) { _ in scores += 1 }.isEmpty)
         #expect(detector.finish { _ in scores += 1 }.isEmpty)
         #expect(scores == 0)
         var empty = try Detector(models: [try DetectionTests.randomModel(encoder: encoder, threshold: 0)], encoder: encoder)
         #expect(empty.process([]).isEmpty && empty.finish().isEmpty)
-        // 1.25 s of audio: one hop at 1.0 s, one at 1.1 s, one at 1.2 s, from a zero-padded pass.
+        // 1.75 s of audio: hops at 1.5 s (the first full pass that reaches it), 1.6 and 1.7 s
+        // (the last pass, ending at the last whole hop).
         var short = try Detector(models: [try DetectionTests.randomModel(encoder: encoder, threshold: 0)], encoder: encoder)
         var hops: [Int] = []
-        _ = short.process([Float](repeating: 0.01, count: 20_000)) { hops.append($0.sample) }
+        _ = short.process([Float](repeating: 0.01, count: 28_000)) { hops.append($0.sample) }
         _ = short.finish { hops.append($0.sample) }
-        #expect(hops == [16_000, 17_600, 19_200])
+        #expect(hops == [24_000, 25_600, 27_200])
     }
 
     /// A model with a seeded random linear head on the real encoder; threshold nil puts it at

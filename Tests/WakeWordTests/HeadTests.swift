@@ -120,13 +120,13 @@ import Testing
         let clip = [Float](repeating: 0, count: 8_000) + sine(frequency: 300, seconds: 0.6, rate: 16_000) + [Float](repeating: 0, count: 8_000)
         func draw(_ seed: UInt64) -> [[Float]] {
             var g = SplitMix64(seed: seed)
-            return (0..<6).map { augmenter.render(clip, bounds: (8_000, 17_600), recipe: augmenter.recipe(index: $0, truncated: $0 == 5, generator: &g)) }
+            return (0..<6).map { augmenter.render(clip, bounds: (8_000, 17_600), recipe: augmenter.recipe(index: $0, kind: [.word, .truncated, .replaced][$0 % 3], generator: &g)) }
         }
         #expect(draw(1) == draw(1))
         #expect(draw(1) != draw(2))
         // The clean copy places the word's end exactly where the recipe says.
         var g = SplitMix64(seed: 3)
-        let recipe = augmenter.recipe(index: 0, truncated: false, generator: &g)
+        let recipe = augmenter.recipe(index: 0, kind: .word, generator: &g)
         let scene = augmenter.render(clip, bounds: (8_000, 17_600), recipe: recipe)
         #expect(scene.count == recipe.sceneLength)
         #expect(Endpointer.bounds(scene).map { abs($0.end - recipe.endInScene) <= 160 } == true)

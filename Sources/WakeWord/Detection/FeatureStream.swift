@@ -33,6 +33,7 @@ public struct FeatureStream: Sendable {
         (self.encoder, self.windowing, self.layers, self.logMel) = (encoder, windowing, layers, logMel)
         schedule = WindowSchedule(windowing: windowing)
         history = Dictionary(uniqueKeysWithValues: layers.map { ($0, []) })
+        historyStart = schedule.keptUpTo / Windowing.samplesPerPosition
     }
 
     /// Feature length for this stream: encoder width times the number of pools.

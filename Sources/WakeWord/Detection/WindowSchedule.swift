@@ -3,10 +3,11 @@
 /// exact sample counts.
 ///
 /// Full passes cover [k·stride, k·stride + window) for k = 0, 1, ...; each keeps the
-/// positions after the previous pass's end. At the end of the input one last pass ends at
-/// the last whole hop (zero-padded in front if the input is shorter than a window) and keeps
-/// what no full pass reached. A pass scores the hops (multiples of `hop`, from `firstHop`)
-/// that end inside what it keeps, so every hop of the input is scored exactly once.
+/// positions after the previous pass's end, the first one too (only its last stride): every
+/// kept position has the same window − stride of left context, at a stream's start as
+/// anywhere. At the end of the input one last pass ends at the last whole hop and keeps what
+/// no full pass reached. A pass scores the hops (multiples of `hop`, from `firstHop`) that
+/// end inside what it keeps, so every hop of the input is scored exactly once.
 public struct WindowSchedule: Sendable {
     public let windowing: Windowing
 
@@ -24,11 +25,12 @@ public struct WindowSchedule: Sendable {
     }
 
     private var nextStart = 0
-    /// End of the positions kept so far.
-    public private(set) var keptUpTo = 0
+    /// End of the positions kept so far; nothing before the first pass's last stride is kept.
+    public private(set) var keptUpTo: Int
 
     public init(windowing: Windowing) {
         self.windowing = windowing
+        keptUpTo = windowing.window - windowing.stride
     }
 
     /// Passes that become possible once `available` samples of the stream exist.

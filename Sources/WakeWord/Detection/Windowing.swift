@@ -3,8 +3,8 @@
 /// 16 kHz samples and multiples of one encoder position (320 samples, 20 ms).
 ///
 /// Passes of `window` samples start every `stride`; each pass contributes the positions of
-/// its last `stride` samples (the first pass all of its window) to one continuous sequence
-/// of encoder outputs, so every position is kept from exactly one pass. With stride equal
+/// its last `stride` samples to one continuous sequence of encoder outputs, so every
+/// position is kept from exactly one pass, with window − stride of left context. With stride equal
 /// to window, every second of audio crosses the encoder once; a shorter stride buys more
 /// left context for each kept position at window / stride times the cost. Every `hop`
 /// samples the head scores the mean of that sequence over each of the `pools` lengths
@@ -35,8 +35,9 @@ public struct Windowing: Codable, Sendable, Equatable, CustomStringConvertible {
         self.memory = memory
     }
 
-    /// The first hop that is scored: no score before a full longest pool of audio exists.
-    public var firstHop: Int { ((pools.max() ?? 0) + hop - 1) / hop * hop }
+    /// The first hop that is scored: the longest pool after the first kept position
+    /// (window − stride into the stream), in whole hops.
+    public var firstHop: Int { ((pools.max() ?? 0) + window - stride + hop - 1) / hop * hop }
 
     /// How many times each second of audio goes through the encoder.
     public var encoderPasses: Double { Double(window) / Double(stride) }

@@ -54,6 +54,12 @@ struct AugmentationRecipe: Hashable, Codable, Sendable {
     var endInScene = 0
     /// For confusable negatives: the fraction of the spoken word kept.
     var truncateAt: Double?
+    /// For matched negatives: other speech put in the word's place (at the word's level),
+    /// the clip's own room tone kept around it.
+    var replaceWord: Segment?
+
+    /// Whether every hop of the scene is a negative.
+    var isNegative: Bool { truncateAt != nil || replaceWord != nil }
 
     /// The cache-key text of this recipe.
     var key: String { String(describing: self) }
@@ -74,16 +80,32 @@ struct Augmenter: Sendable {
     /// the word is not complete. Hops in between or later are not trained on.
     static let negativeSpan = -24_000 ..< -4_000
 
+    /// The kinds of training scene made from a clip.
+    enum Kind {
+        /// The word, labelled positive just after its end.
+        case word
+        /// Only the first 40 to 75 % of the word ("alex" is not "alexa").
+        case truncated
+        /// Other speech in the word's place: an utterance starting after silence is not the word.
+        case replaced
+    }
+
     /// Draws the recipe of copy `index` of a clip (copy 0 is the clean clip).
-    func recipe(index: Int, truncated: Bool, generator: inout SplitMix64) -> AugmentationRecipe {
+    func recipe(index: Int, kind: Kind, generator: inout SplitMix64) -> AugmentationRecipe {
         var recipe = AugmentationRecipe()
-        // The word ends 0.1 s after the first scored hop or later, at any phase of the window grid.
-        let lead = Int.random(in: 0...1, using: &generator) * windowing.stride
+        // The word ends 0.1 s after the first scored hop or later, at any phase of the window
+        // grid; mostly well into the stream (0 to 4 strides later), where detection spends
+        // nearly all its time, rather than where its first pass still shapes the pools.
+        let lead = Int.random(in: 0...4, using: &generator) * windowing.stride
         recipe.endInScene = windowing.firstHop + AudioFormat.sampleRate / 10 + lead + Int.random(in: 0..<windowing.stride, using: &generator)
         let needed = recipe.endInScene + Augmenter.positiveSpan.upperBound
         let passes = max(0, (needed - windowing.window + windowing.stride - 1) / windowing.stride)
         recipe.sceneLength = windowing.window + passes * windowing.stride
-        if truncated { recipe.truncateAt = Double.random(in: 0.4...0.75, using: &generator) }
+        if kind == .truncated { recipe.truncateAt = Double.random(in: 0.4...0.75, using: &generator) }
+        if kind == .replaced, !sources.context.isEmpty {
+            let source = Int.random(in: 0..<sources.context.count, using: &generator)
+            recipe.replaceWord = .init(source: source, offset: Int.random(in: 0..<sources.context[source].samples.count, using: &generator), decibels: 0)
+        }
         guard index > 0 else { return recipe }
         recipe.speed = Double.random(in: 0.9...1.1, using: &generator)
         recipe.gainDecibels = Double.random(in: -10...6, using: &generator)
@@ -113,6 +135,11 @@ struct Augmenter: Sendable {
             x = Array(x[0..<end])
             let fade = min(160, x.count)
             for i in 0..<fade { x[x.count - fade + i] *= Float(fade - i) / Float(fade) }
+        }
+        if let replacement = recipe.replaceWord {
+            let source = sources.context[replacement.source]
+            let scale = Float((Endpointer.power(x, start..<end) / source.power).squareRoot())
+            for i in start..<end { x[i] = scale * source.samples[(replacement.offset + i - start) % source.samples.count] }
         }
         if recipe.speed != 1 {
             x = Resampler.resample(x, from: Double(AudioFormat.sampleRate) * recipe.speed, to: Double(AudioFormat.sampleRate))
@@ -145,9 +172,9 @@ struct Augmenter: Sendable {
     }
 
     /// The training label of a hop ending `sinceEnd` samples after the word's end: 1, 0, or
-    /// nil for hops not trained on.
-    static func label(sinceEnd: Int, truncated: Bool) -> Float? {
-        if truncated { return negativeSpan.lowerBound <= sinceEnd && sinceEnd <= positiveSpan.upperBound ? 0 : nil }
+    /// nil for hops not trained on. In negative scenes every hop around the word is 0.
+    static func label(sinceEnd: Int, negative: Bool) -> Float? {
+        if negative { return negativeSpan.lowerBound <= sinceEnd && sinceEnd <= positiveSpan.upperBound ? 0 : nil }
         if positiveSpan.contains(sinceEnd) { return 1 }
         return negativeSpan.contains(sinceEnd) ? 0 : nil
     }

@@ -4,10 +4,11 @@ import Foundation
 /// stays frozen; a small head on one of its layers is the only part trained.
 ///
 /// 1. Clips: decoded, their speech found (Endpointer); unusable ones skipped with a reason.
-/// 2. Windows: each clip is augmented into `copiesPerClip` windows (speed, gain, reverb,
-///    surrounding speech, noise at 0 to 20 dB SNR) with the word ending just before a scored
-///    hop, plus truncated copies as confusable negatives; negative recordings are streamed
-///    through the detector's own windows. All go through the encoder once (feature cache).
+/// 2. Scenes: each clip is augmented into `copiesPerClip` scenes (speed, gain, reverb,
+///    surrounding speech, noise at 0 to 20 dB SNR) with the word ending at every phase of the
+///    window grid; truncated copies ("alex") and copies with other speech in the word's place
+///    are negatives. Negative recordings are streamed through the detector's own windows.
+///    All go through the encoder once (feature cache).
 /// 3. Head: fitted with balanced class weights, then refitted with the highest-scoring
 ///    negatives weighted up (hard-negative mining).
 /// 4. Threshold: K-fold cross-validation over clips and negative audio together gives every
@@ -98,12 +99,13 @@ public struct Trainer: Sendable {
             throw WakeWordError.invalidInput("too little usable negative audio: give at least a few seconds")
         }
         let noise = try loadNoise(input.noise, warn: warn)
-        let context = Trainer.contextSources(negatives.results.map(\.path), limit: 5 * 60 * AudioFormat.sampleRate)
+        let context = Trainer.contextSources(negatives.results.flatMap(\.paths), limit: 5 * 60 * AudioFormat.sampleRate)
         let augmenter = Augmenter(windowing: features.windowing, sources: AugmentationSources(noise: noise, context: context))
         var jobs: [(clip: Int, recipe: AugmentationRecipe)] = []
         for c in clips.indices {
-            for i in 0..<options.copiesPerClip { jobs.append((c, augmenter.recipe(index: i, truncated: false, generator: &generator))) }
-            for i in 0..<options.confusablesPerClip { jobs.append((c, augmenter.recipe(index: i + 1, truncated: true, generator: &generator))) }
+            for i in 0..<options.copiesPerClip { jobs.append((c, augmenter.recipe(index: i, kind: .word, generator: &generator))) }
+            for i in 0..<options.confusablesPerClip { jobs.append((c, augmenter.recipe(index: i + 1, kind: .truncated, generator: &generator))) }
+            for i in 0..<options.replacementsPerClip { jobs.append((c, augmenter.recipe(index: i + 1, kind: .replaced, generator: &generator))) }
         }
         let allJobs = jobs
         let windows = try Parallel.map(allJobs, threads: options.threads, isCancelled: isCancelled,
@@ -113,7 +115,7 @@ public struct Trainer: Sendable {
         let set = TrainingSet(negatives: negatives.results, windows: windows.map(\.entry), clipOfWindow: jobs.map(\.clip),
                               clips: clips.count, folds: min(options.folds, clips.count), generator: &generator)
         let hits = windows.filter(\.cached).count + negatives.results.filter(\.cached).count
-        return (set, negatives.results.count, negatives.skipped, hits, windows.count + negatives.results.count - hits)
+        return (set, negatives.results.reduce(0) { $0 + $1.paths.count }, negatives.skipped, hits, windows.count + negatives.results.count - hits)
     }
 
     private var refractorySamples: Int { Int((options.refractory * Double(AudioFormat.sampleRate)).rounded()) }
@@ -129,26 +131,46 @@ public struct Trainer: Sendable {
         return windowing
     }
 
+    /// Negative audio as the detector hears it: the recordings, in order, grouped into
+    /// streams of at least `negativeStream` samples (short recordings, like single lines of
+    /// dialogue, are not each the start of a stream), each streamed through the encoder.
+    /// Recordings that cannot be opened are skipped with a warning.
     private func extractNegatives(_ files: [String], features: TrainingFeatures, progress: @escaping @Sendable (TrainingProgress) -> Void,
                                   warn: @Sendable (String) -> Void, isCancelled: @escaping @Sendable () -> Bool) throws
         -> (results: [NegativeRecording], skipped: [(path: String, reason: String)]) {
-        let outcomes = try Parallel.map(files, threads: options.threads, isCancelled: isCancelled,
-                                        progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: files.count)) }) { path in
-            Result<NegativeRecording, Error> {
-                let bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-                let (entry, samples, cached) = try features.negative(path: path, hash: ContentHash.of(bytes).hex, isCancelled: isCancelled)
-                return NegativeRecording(path: path, entry: entry, samples: samples, cached: cached)
+        var groups: [[String]] = [[]]
+        var skipped: [(path: String, reason: String)] = []
+        var length = 0.0
+        for path in files {
+            do {
+                let duration = try AudioReader(path: path).declaredDuration ?? 60
+                if length >= Double(options.negativeStream) / Double(AudioFormat.sampleRate) { groups.append([]); length = 0 }
+                groups[groups.count - 1].append(path)
+                length += duration
+            } catch {
+                let reason = (error as? WakeWordError).map(String.init(describing:)) ?? "\(path): \(error.localizedDescription)"
+                skipped.append((path, reason))
+                warn("skipping \(reason)")
             }
         }
-        var results: [NegativeRecording] = [], skipped: [(path: String, reason: String)] = []
-        for (path, outcome) in zip(files, outcomes) {
+        let streams = groups.filter { !$0.isEmpty }
+        let outcomes = try Parallel.map(streams, threads: options.threads, isCancelled: isCancelled,
+                                        progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: streams.count)) }) { paths in
+            Result<NegativeRecording, Error> {
+                let hashes = try paths.map { ContentHash.of(try Data(contentsOf: URL(fileURLWithPath: $0), options: .alwaysMapped)).hex }
+                let (entry, samples, cached) = try features.negative(paths: paths, hashes: hashes, isCancelled: isCancelled)
+                return NegativeRecording(paths: paths, entry: entry, samples: samples, cached: cached)
+            }
+        }
+        var results: [NegativeRecording] = []
+        for (paths, outcome) in zip(streams, outcomes) {
             switch outcome {
             case .success(let recording): results.append(recording)
             case .failure(WakeWordError.interrupted): throw WakeWordError.interrupted
             case .failure(let error):
-                let reason = (error as? WakeWordError).map(String.init(describing:)) ?? "\(path): \(error.localizedDescription)"
-                skipped.append((path, reason))
-                warn("skipping \(reason)")
+                let reason = (error as? WakeWordError).map(String.init(describing:)) ?? "\(paths[0]): \(error.localizedDescription)"
+                skipped += paths.map { ($0, reason) }
+                warn("skipping \(paths.count) negative recording\(paths.count == 1 ? "" : "s") streamed together: \(reason)")
             }
         }
         return (results, skipped)

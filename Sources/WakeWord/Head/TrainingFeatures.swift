@@ -14,22 +14,25 @@ struct TrainingFeatures: Sendable {
         "\(encoder.identity.contentHash)|layer \(layer)|\(windowing)"
     }
 
-    /// Every hop of a negative recording, streamed as the detector would see it (label 0),
-    /// and the recording's length in samples. `hash` is the file's content hash.
-    func negative(path: String, hash: String, isCancelled: @Sendable () -> Bool) throws -> (entry: FeatureCache.Entry, samples: Int, cached: Bool) {
-        let key = "negative|\(hash)|\(keyBase)"
+    /// Every hop of negative recordings played one after another as one stream, as the
+    /// detector would hear them (label 0), and the stream's length in samples. `hashes` are
+    /// the recordings' content hashes.
+    func negative(paths: [String], hashes: [String], isCancelled: @Sendable () -> Bool) throws -> (entry: FeatureCache.Entry, samples: Int, cached: Bool) {
+        let key = "negative|\(hashes.joined(separator: ","))|\(keyBase)"
         if let entry = cache?.load(key: key), let samples = entry.hops.last {
             return (FeatureCache.Entry(hops: Array(entry.hops.dropLast()), labels: Array(entry.labels.dropLast()),
                                        features: entry.features.rows(0..<(entry.features.rows - 1))), samples, true)
         }
-        let reader = try AudioReader(path: path)
         var stream = FeatureStream(encoder: encoder, windowing: windowing, layers: [layer], logMel: logMel)
         var passes: [FeatureStream.Pass] = []
-        while true {
-            if isCancelled() { throw WakeWordError.interrupted }
-            let chunk = try reader.read(maxFrames: 4 * AudioFormat.sampleRate)
-            if chunk.isEmpty { break }
-            passes += stream.push(chunk)
+        for path in paths {
+            let reader = try AudioReader(path: path)
+            while true {
+                if isCancelled() { throw WakeWordError.interrupted }
+                let chunk = try reader.read(maxFrames: 4 * AudioFormat.sampleRate)
+                if chunk.isEmpty { break }
+                passes += stream.push(chunk)
+            }
         }
         passes += stream.finish()
         let hops = passes.flatMap(\.hops)
@@ -39,7 +42,7 @@ struct TrainingFeatures: Sendable {
         for pass in passes { values += pass.features[layer]!.values }
         let entry = FeatureCache.Entry(hops: hops, labels: [Float](repeating: 0, count: hops.count),
                                        features: Matrix(rows: hops.count, columns: width, values: values))
-        // The stored entry carries the recording's length as one extra row.
+        // The stored entry carries the stream's length as one extra row.
         cache?.store(FeatureCache.Entry(hops: hops + [stream.total], labels: entry.labels + [0],
                                         features: Matrix(rows: hops.count + 1, columns: width, values: values + [Float](repeating: 0, count: width))),
                      key: key)
@@ -49,7 +52,8 @@ struct TrainingFeatures: Sendable {
     /// The labelled hops of one augmented scene of a clip, streamed as the detector would.
     func positive(_ clip: PositiveClip, recipe: AugmentationRecipe, augmenter: Augmenter) -> (entry: FeatureCache.Entry, cached: Bool) {
         let sources = [recipe.noise.map { "noise \(augmenter.sources.noise[$0.source].hash)" },
-                       recipe.context.map { "context \(augmenter.sources.context[$0.source].hash)" }].compactMap { $0 }
+                       recipe.context.map { "context \(augmenter.sources.context[$0.source].hash)" },
+                       recipe.replaceWord.map { "replacement \(augmenter.sources.context[$0.source].hash)" }].compactMap { $0 }
         let key = "positive|\(clip.hash)|\(clip.bounds)|\(recipe.key)|\(sources)|\(keyBase)"
         if let entry = cache?.load(key: key) { return (entry, true) }
         var stream = FeatureStream(encoder: encoder, windowing: windowing, layers: [layer], logMel: logMel)
@@ -58,7 +62,7 @@ struct TrainingFeatures: Sendable {
         for pass in stream.push(augmenter.render(clip.samples, bounds: clip.bounds, recipe: recipe)) {
             let features = pass.features[layer]!
             for (i, hop) in pass.hops.enumerated() {
-                guard let label = Augmenter.label(sinceEnd: hop - recipe.endInScene, truncated: recipe.truncateAt != nil) else { continue }
+                guard let label = Augmenter.label(sinceEnd: hop - recipe.endInScene, negative: recipe.isNegative) else { continue }
                 hops.append(hop); labels.append(label)
                 values += features.values[(i * features.columns)..<((i + 1) * features.columns)]
             }

@@ -17,6 +17,9 @@ public struct TrainingOptions: Sendable {
     /// Windows per clip holding only the first 40 to 75 % of the word, trained as negatives
     /// ("alex" is not "alexa").
     public var confusablesPerClip = 6
+    /// Scenes per clip with an excerpt of negative speech in the word's place, trained as
+    /// negatives: an utterance starting after silence is not in itself the wake word.
+    public var replacementsPerClip = 6
     public var seed: UInt64 = 0
     /// False accepts per hour the threshold is calibrated for.
     public var targetFAPerHour = 0.5
@@ -32,6 +35,9 @@ public struct TrainingOptions: Sendable {
     /// Folds of the cross-validation (over clips and negative audio) whose out-of-fold scores
     /// set the threshold and estimate the false-reject rate.
     public var folds = 5
+    /// Negative recordings are played one after another in streams of at least this many
+    /// samples (60 s), as detection hears long streams.
+    public var negativeStream = 60 * AudioFormat.sampleRate
     /// Worker threads for feature extraction.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 

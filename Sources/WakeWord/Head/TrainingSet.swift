@@ -1,14 +1,14 @@
-/// One negative recording's head inputs at every hop.
+/// Negative recordings streamed together: the head inputs at every hop.
 struct NegativeRecording: Sendable {
-    let path: String
+    let paths: [String]
     let entry: FeatureCache.Entry
     /// Length in samples.
     let samples: Int
     let cached: Bool
 }
 
-/// All training rows, grouped for cross-validation: negative audio in chunks (whole
-/// recordings when there are at least as many as folds, else equal time segments of each),
+/// All training rows, grouped for cross-validation: negative audio in chunks (whole streams
+/// of recordings when there are at least as many as folds, else equal time segments of each),
 /// and every augmented window of each clip. Chunks and clips are each dealt to a fold.
 struct TrainingSet {
     struct Group {
