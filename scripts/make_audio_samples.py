@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Builds audio-samples/ from the shared recordings (../shared/data), reproducibly.
 
-    python3 scripts/make_audio_samples.py ../shared/data
+    python3 scripts/make_audio_samples.py ../shared/data .cache/negatives
 
 What it writes (all 16 kHz mono 16-bit FLAC; licences in audio-samples/README.md):
   alexa/train/      10 "alexa" clips (Picovoice wake-word-benchmark, Apache-2.0)
   alexa/heldout/    4 more, never used for training by the project's tests
   damaged/          one alexa clip whose FLAC stream breaks part-way (kept as real damaged input)
-  negatives/speech/ LibriSpeech utterances from the first half of the speakers (CC BY 4.0)
+  negatives/speech/ LibriSpeech utterances from the first half of the speakers (CC BY 4.0),
+                    Ogg Vorbis to keep the repository small
+  negatives/dialogue/, negatives/prompts/: voice-acted game lines and telephone prompts from
+                    Debian packages (scripts/fetch-negatives output, licences in the README):
+                    narrow-band, expressive speech unlike read audiobooks, Ogg Vorbis
   negatives/noise/  the first 20 s of each Speech Commands background noise (CC BY 4.0)
   heldout-negatives/ LibriSpeech utterances from the second half of the speakers (not in the
                     stream): negative audio for evaluating models trained on the defaults
@@ -32,7 +36,8 @@ def read(path):
 def write(path, x):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     pcm = np.clip(np.round(x * 32768), -32768, 32767).astype("<i2").tobytes()
-    subprocess.run(["sox", "-t", "raw", "-e", "signed", "-b", "16", "-c", "1", "-r", str(RATE), "-", path],
+    quality = ["-C", "3"] if path.endswith(".ogg") else []
+    subprocess.run(["sox", "-t", "raw", "-e", "signed", "-b", "16", "-c", "1", "-r", str(RATE), "-", *quality, path],
                    input=pcm, check=True)
 
 
@@ -72,7 +77,7 @@ def speech_bounds(x, frame=160):
     return start * frame / RATE, (end + 1) * frame / RATE
 
 
-def main(shared):
+def main(shared, debian=None):
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "audio-samples")
     for sub in ("alexa", "damaged", "negatives", "heldout-negatives", "stream"):
         shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
@@ -93,11 +98,21 @@ def main(shared):
     train_speech = [f for f in speech if int(f.split("-")[0]) in first_half]
     test_speech = [f for f in speech if int(f.split("-")[0]) not in first_half]
     total = 0.0
-    for f in train_speech[::6]:  # every 6th utterance of the first half: about 4 minutes
+    for f in train_speech[::2]:  # every other utterance of the first half: about 13 minutes
         x = read(os.path.join(shared, "speech", f))
-        write(os.path.join(out, "negatives/speech", f), x)
+        write(os.path.join(out, "negatives/speech", f.replace(".flac", ".ogg")), x)
         total += len(x) / RATE
     print(f"negatives/speech: {total:.0f} s")
+    if debian:
+        for folder, source, count in (("dialogue", "fotaq", 240), ("prompts", "asterisk-en", 80)):
+            lines = sorted(os.listdir(os.path.join(debian, source)))
+            random.Random(1).shuffle(lines)
+            total = 0.0
+            for f in sorted(lines[:count]):
+                x = read(os.path.join(debian, source, f))
+                write(os.path.join(out, "negatives", folder, f.replace(".flac", ".ogg")), x)
+                total += len(x) / RATE
+            print(f"negatives/{folder}: {total:.0f} s")
     for f in sorted(os.listdir(os.path.join(shared, "noise"))):
         x = read(os.path.join(shared, "noise", f))
         write(os.path.join(out, "negatives/noise", f), x[: 20 * RATE])
@@ -136,4 +151,4 @@ def main(shared):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
+    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data", sys.argv[2] if len(sys.argv) > 2 else None)

@@ -54,7 +54,8 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     /// False-accept rate per hour expected at the threshold (out-of-fold scores of the
     /// negative audio, extrapolated where it is too short to show the rate).
     public var expectedFAPerHour = 0.0
-    /// False-reject rate expected at the threshold (cross-validated over the clips).
+    /// False-reject rate expected at the threshold (cross-validated over the clips' copies
+    /// without noise or at 10 dB SNR or more).
     public var expectedFRR = 0.0
 
     public init() {}

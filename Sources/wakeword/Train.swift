@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
     @Option(help: "Encoder block the head reads (1...4 for tiny.en; default \(TrainingOptions.defaultLayer)). Lower is cheaper at detection time.")
     var layer: Int?
 
-    @Option(help: "Head on top of the encoder: linear or mlp (one hidden layer).")
+    @Option(help: "Head on top of the encoder: mlp (one hidden layer of 32, the default) or linear.")
     var head: String = TrainingOptions().head.rawValue
 
     @Option(help: "Augmented copies of each positive clip.")

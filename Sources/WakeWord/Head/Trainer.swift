@@ -94,11 +94,12 @@ public struct Trainer: Sendable {
                           progress: @escaping @Sendable (TrainingProgress) -> Void, warn: @escaping @Sendable (String) -> Void,
                           isCancelled: @escaping @Sendable () -> Bool) throws
         -> (set: TrainingSet, negativeFiles: Int, skipped: [(path: String, reason: String)], cacheHits: Int, cacheMisses: Int) {
-        let negatives = try extractNegatives(input.negatives.sorted(), features: features, progress: progress, warn: warn, isCancelled: isCancelled)
+        let noise = try loadNoise(input.noise, warn: warn)
+        let negatives = try extractNegatives(input.negatives.sorted(), noise: noise, features: features, progress: progress, warn: warn,
+                                             isCancelled: isCancelled)
         guard negatives.results.reduce(0, { $0 + $1.entry.features.rows }) > 0 else {
             throw WakeWordError.invalidInput("too little usable negative audio: give at least a few seconds")
         }
-        let noise = try loadNoise(input.noise, warn: warn)
         let context = Trainer.contextSources(negatives.results.flatMap(\.paths), limit: 5 * 60 * AudioFormat.sampleRate)
         let augmenter = Augmenter(windowing: features.windowing, sources: AugmentationSources(noise: noise, context: context))
         var jobs: [(clip: Int, recipe: AugmentationRecipe)] = []
@@ -113,6 +114,7 @@ public struct Trainer: Sendable {
             features.positive(clips[$0.clip], recipe: $0.recipe, augmenter: augmenter)
         }
         let set = TrainingSet(negatives: negatives.results, windows: windows.map(\.entry), clipOfWindow: jobs.map(\.clip),
+                              windowIsFair: jobs.map { ($0.recipe.noise?.decibels ?? 99) >= 10 },
                               clips: clips.count, folds: min(options.folds, clips.count), generator: &generator)
         let hits = windows.filter(\.cached).count + negatives.results.filter(\.cached).count
         return (set, negatives.results.reduce(0) { $0 + $1.paths.count }, negatives.skipped, hits, windows.count + negatives.results.count - hits)
@@ -133,9 +135,11 @@ public struct Trainer: Sendable {
 
     /// Negative audio as the detector hears it: the recordings, in order, grouped into
     /// streams of at least `negativeStream` samples (short recordings, like single lines of
-    /// dialogue, are not each the start of a stream), each streamed through the encoder.
+    /// dialogue, are not each the start of a stream), each streamed through the encoder;
+    /// `noisyNegatives` of the streams get noise at 0 to 20 dB SNR, as positive scenes do.
     /// Recordings that cannot be opened are skipped with a warning.
-    private func extractNegatives(_ files: [String], features: TrainingFeatures, progress: @escaping @Sendable (TrainingProgress) -> Void,
+    private func extractNegatives(_ files: [String], noise: [AugmentationSources.Source], features: TrainingFeatures,
+                                  progress: @escaping @Sendable (TrainingProgress) -> Void,
                                   warn: @Sendable (String) -> Void, isCancelled: @escaping @Sendable () -> Bool) throws
         -> (results: [NegativeRecording], skipped: [(path: String, reason: String)]) {
         var groups: [[String]] = [[]]
@@ -154,11 +158,20 @@ public struct Trainer: Sendable {
             }
         }
         let streams = groups.filter { !$0.isEmpty }
-        let outcomes = try Parallel.map(streams, threads: options.threads, isCancelled: isCancelled,
-                                        progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: streams.count)) }) { paths in
+        // Which streams are noisy, and how: drawn in order from the seed, so reruns agree.
+        var generator = SplitMix64(seed: options.seed &+ 0x6E6F_6973_65)
+        let noises: [TrainingFeatures.Noise?] = streams.map { _ in
+            guard !noise.isEmpty, Double.random(in: 0..<1, using: &generator) < options.noisyNegatives else { return nil }
+            let source = noise[Int.random(in: 0..<noise.count, using: &generator)]
+            return .init(source: source, offset: Int.random(in: 0..<source.samples.count, using: &generator),
+                         snrDB: Double(Int.random(in: 0...20, using: &generator)))
+        }
+        let jobs = Array(zip(streams, noises))
+        let outcomes = try Parallel.map(jobs, threads: options.threads, isCancelled: isCancelled,
+                                        progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: jobs.count)) }) { paths, noise in
             Result<NegativeRecording, Error> {
                 let hashes = try paths.map { ContentHash.of(try Data(contentsOf: URL(fileURLWithPath: $0), options: .alwaysMapped)).hex }
-                let (entry, samples, cached) = try features.negative(paths: paths, hashes: hashes, isCancelled: isCancelled)
+                let (entry, samples, cached) = try features.negative(paths: paths, hashes: hashes, noise: noise, isCancelled: isCancelled)
                 return NegativeRecording(paths: paths, entry: entry, samples: samples, cached: cached)
             }
         }
@@ -215,7 +228,9 @@ public struct Trainer: Sendable {
     /// K-fold cross-validation over clips and negative chunks together: each fold's head is
     /// fitted without that fold, then scores it. The threshold is calibrated on the
     /// out-of-fold scores of all the negative audio; a held-out window counts as detected if
-    /// a hop labelled positive reaches it.
+    /// a hop labelled positive reaches it. The false-reject rate is read on the windows
+    /// without noise or with noise at 10 dB SNR or more (the harder ones train, but would
+    /// make the estimate describe a louder room than people ask about).
     private func crossValidate(_ set: TrainingSet, generator: inout SplitMix64, progress: (TrainingProgress) -> Void,
                                isCancelled: () -> Bool) throws -> (Calibration.Result, Double) {
         var streams: [Calibration.Stream] = []
@@ -227,7 +242,7 @@ public struct Trainer: Sendable {
             for (c, chunk) in set.chunks.enumerated() where chunk.fold == fold && !chunk.rows.isEmpty {
                 streams.append(Calibration.Stream(hops: set.chunkHops[c], logits: set.logits(head, rows: Array(chunk.rows))))
             }
-            for window in set.windows where window.fold == fold {
+            for (index, window) in set.windows.enumerated() where window.fold == fold && set.windowIsFair[index] {
                 let positives = window.rows.filter { set.labels[$0] == 1 }
                 if !positives.isEmpty { bestPositive.append(set.logits(head, rows: positives).max()!) }
             }

@@ -14,11 +14,21 @@ struct TrainingFeatures: Sendable {
         "\(encoder.identity.contentHash)|layer \(layer)|\(windowing)"
     }
 
+    /// Background noise under a negative stream: a source, where in it to start, and the SNR
+    /// relative to the power of each 4 s of the recordings.
+    struct Noise: Sendable {
+        let source: AugmentationSources.Source
+        let offset: Int
+        let snrDB: Double
+    }
+
     /// Every hop of negative recordings played one after another as one stream, as the
-    /// detector would hear them (label 0), and the stream's length in samples. `hashes` are
-    /// the recordings' content hashes.
-    func negative(paths: [String], hashes: [String], isCancelled: @Sendable () -> Bool) throws -> (entry: FeatureCache.Entry, samples: Int, cached: Bool) {
-        let key = "negative|\(hashes.joined(separator: ","))|\(keyBase)"
+    /// detector would hear them (label 0), with `noise` under them when given (positive
+    /// scenes are mostly noisy too, so noise alone must not mean the wake word), and the
+    /// stream's length in samples. `hashes` are the recordings' content hashes.
+    func negative(paths: [String], hashes: [String], noise: Noise?, isCancelled: @Sendable () -> Bool) throws -> (entry: FeatureCache.Entry, samples: Int, cached: Bool) {
+        let noiseKey = noise.map { "noise \($0.source.hash) at \($0.offset), \($0.snrDB) dB" } ?? "clean"
+        let key = "negative|\(hashes.joined(separator: ","))|\(noiseKey)|\(keyBase)"
         if let entry = cache?.load(key: key), let samples = entry.hops.last {
             return (FeatureCache.Entry(hops: Array(entry.hops.dropLast()), labels: Array(entry.labels.dropLast()),
                                        features: entry.features.rows(0..<(entry.features.rows - 1))), samples, true)
@@ -29,8 +39,13 @@ struct TrainingFeatures: Sendable {
             let reader = try AudioReader(path: path)
             while true {
                 if isCancelled() { throw WakeWordError.interrupted }
-                let chunk = try reader.read(maxFrames: 4 * AudioFormat.sampleRate)
+                var chunk = try reader.read(maxFrames: 4 * AudioFormat.sampleRate)
                 if chunk.isEmpty { break }
+                if let noise {
+                    let samples = noise.source.samples
+                    let scale = Float((max(Endpointer.power(chunk, 0..<chunk.count), 1e-10) / pow(10, noise.snrDB / 10) / noise.source.power).squareRoot())
+                    for i in chunk.indices { chunk[i] += scale * samples[(noise.offset + stream.total + i) % samples.count] }
+                }
                 passes += stream.push(chunk)
             }
         }

@@ -9,7 +9,7 @@ public struct TrainingOptions: Sendable {
     /// nil to derive from the clips: the standard windowing, its long pool stretched to the
     /// longest words (90th percentile of spoken length + 0.2 s, at most 2 s).
     public var windowing: Windowing?
-    public var head: TriggerHead.Kind = .linear
+    public var head: TriggerHead.Kind = .mlp
     /// Hidden units of an mlp head.
     public var hidden = 32
     /// Augmented training windows per clip (the first is the clean clip).
@@ -38,6 +38,8 @@ public struct TrainingOptions: Sendable {
     /// Negative recordings are played one after another in streams of at least this many
     /// samples (60 s), as detection hears long streams.
     public var negativeStream = 60 * AudioFormat.sampleRate
+    /// Fraction of the negative streams mixed with noise (0 to 20 dB SNR).
+    public var noisyNegatives = 0.5
     /// Worker threads for feature extraction.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 

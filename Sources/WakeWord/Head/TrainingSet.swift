@@ -24,10 +24,13 @@ struct TrainingSet {
     let chunkHops: [[Int]]
     /// Augmented windows, each with the fold of its clip.
     let windows: [Group]
+    /// Whether each window is a fair test of detection: no noise, or noise at 10 dB SNR or more.
+    let windowIsFair: [Bool]
     let folds: Int
 
-    init(negatives: [NegativeRecording], windows: [FeatureCache.Entry], clipOfWindow: [Int], clips: Int, folds: Int,
+    init(negatives: [NegativeRecording], windows: [FeatureCache.Entry], clipOfWindow: [Int], windowIsFair: [Bool], clips: Int, folds: Int,
          generator: inout SplitMix64) {
+        self.windowIsFair = windowIsFair
         var entries: [FeatureCache.Entry] = [], samples: [Int] = [], chunkFold: [Int] = []
         let whole = negatives.count >= folds
         let fileFold = Array(negatives.indices).shuffled(using: &generator).enumerated()
