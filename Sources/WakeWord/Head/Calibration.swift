@@ -5,10 +5,11 @@ import Foundation
 ///
 /// Where the held-out audio is long enough to show the target rate (target · hours ≥ 1
 /// event), the threshold is read off the data. Where it is not (0.5 per hour needs 2 hours),
-/// the rate is extrapolated beyond the highest peaks: above a high enough level u the rate
+/// the rate is extrapolated beyond the highest peak: above a high enough level u the rate
 /// of score peaks falls exponentially, λ(l) = λ(u)·e^(−b(l−u)), whose slope has the
 /// maximum-likelihood estimate b = K / Σ (lᵢ − u) over the K peaks above u (the (K+1)-th
-/// highest). Solving λ(l) = target gives l = u + ln(K / (target · hours)) / b.
+/// highest). The highest peak stands for one event in the audio, so the threshold is
+/// l = l₁ + ln(1 / (target · hours)) / b: no further out than the data falls short.
 public struct Calibration: Sendable {
     /// Negative audio as streams of (hop, logit) in time order.
     public struct Stream: Sendable {
@@ -88,7 +89,8 @@ public struct Calibration: Sendable {
         return result.sorted(by: >)
     }
 
-    /// The exponential-tail extrapolation over the highest peaks (at most 30, at least 3).
+    /// The exponential-tail extrapolation from the highest peak, with the slope from the
+    /// highest peaks (at most 30, at least 3).
     private func extrapolate(_ peaks: [Float], to allowed: Double) -> Float {
         let k = min(30, peaks.count - 1)
         guard k >= 3 else { return (peaks.first ?? 0) + 2 }
@@ -96,7 +98,6 @@ public struct Calibration: Sendable {
         let excess = peaks.prefix(k).reduce(0.0) { $0 + Double($1) - level }
         guard excess > 0 else { return peaks[0].nextUp }
         let slope = Double(k) / excess
-        let solved = Float(level + log(Double(k) / max(allowed, 1e-6)) / slope)
-        return max(solved, peaks[0].nextUp)
+        return max(Float(Double(peaks[0]) + log(1 / max(allowed, 1e-6)) / slope), peaks[0].nextUp)
     }
 }

@@ -122,13 +122,14 @@ public struct Trainer: Sendable {
 
     private var refractorySamples: Int { Int((options.refractory * Double(AudioFormat.sampleRate)).rounded()) }
 
-    /// The standard windowing with its long pool stretched to hold the 90th-percentile word
-    /// plus 0.2 s, in hops, between 1 and 2 s.
+    /// The standard windowing with its long pool stretched for long wake words: the median
+    /// spoken length plus 0.3 s, to the nearest hop, at least the standard 1 s and at most 2 s
+    /// (the median, so a few long or noisy recordings do not stretch it).
     static func windowing(for clips: [PositiveClip]) -> Windowing {
         var windowing = Windowing.standard
         let lengths = clips.map { $0.bounds.end - $0.bounds.start }.sorted()
-        let typical = lengths[Int(0.9 * Double(lengths.count - 1))] + AudioFormat.sampleRate / 5
-        let rounded = (typical + windowing.hop - 1) / windowing.hop * windowing.hop
+        let wanted = lengths[lengths.count / 2] + 3 * AudioFormat.sampleRate / 10
+        let rounded = (wanted + windowing.hop / 2) / windowing.hop * windowing.hop
         windowing.pools[0] = min(2 * AudioFormat.sampleRate, max(windowing.pools[0], rounded))
         return windowing
     }
@@ -172,7 +173,7 @@ public struct Trainer: Sendable {
             Result<NegativeRecording, Error> {
                 let hashes = try paths.map { ContentHash.of(try Data(contentsOf: URL(fileURLWithPath: $0), options: .alwaysMapped)).hex }
                 let (entry, samples, cached) = try features.negative(paths: paths, hashes: hashes, noise: noise, isCancelled: isCancelled)
-                return NegativeRecording(paths: paths, entry: entry, samples: samples, cached: cached)
+                return NegativeRecording(paths: paths, noisy: noise != nil, entry: entry, samples: samples, cached: cached)
             }
         }
         var results: [NegativeRecording] = []
@@ -227,7 +228,8 @@ public struct Trainer: Sendable {
 
     /// K-fold cross-validation over clips and negative chunks together: each fold's head is
     /// fitted without that fold, then scores it. The threshold is calibrated on the
-    /// out-of-fold scores of all the negative audio; a held-out window counts as detected if
+    /// out-of-fold scores of the negative audio as given (the noisy copies only train);
+    /// a held-out window counts as detected if
     /// a hop labelled positive reaches it. The false-reject rate is read on the windows
     /// without noise or with noise at 10 dB SNR or more (the harder ones train, but would
     /// make the estimate describe a louder room than people ask about).
@@ -239,7 +241,7 @@ public struct Trainer: Sendable {
             if isCancelled() { throw WakeWordError.interrupted }
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
             let head = fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
-            for (c, chunk) in set.chunks.enumerated() where chunk.fold == fold && !chunk.rows.isEmpty {
+            for (c, chunk) in set.chunks.enumerated() where chunk.fold == fold && !chunk.rows.isEmpty && !set.chunkNoisy[c] {
                 streams.append(Calibration.Stream(hops: set.chunkHops[c], logits: set.logits(head, rows: Array(chunk.rows))))
             }
             for (index, window) in set.windows.enumerated() where window.fold == fold && set.windowIsFair[index] {
@@ -248,7 +250,7 @@ public struct Trainer: Sendable {
             }
         }
         progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
-        let hours = Double(set.negativeSamples) / Double(AudioFormat.sampleRate) / 3600
+        let hours = Double(set.cleanNegativeSamples) / Double(AudioFormat.sampleRate) / 3600
         let result = Calibration(streams: streams, hours: hours, refractory: refractorySamples).threshold(forFAPerHour: options.targetFAPerHour)
         let missed = bestPositive.filter { $0 < result.logit }.count
         progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
