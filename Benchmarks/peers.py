@@ -20,6 +20,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse
 import ctypes
+import hashlib
 import json
 import subprocess
 import sys
@@ -251,6 +252,39 @@ def metrics(result, manifest):
 
 # ---------------------------------------------------------------- commands
 
+def score_negatives(peer, model, folder, entries, cache_dir):
+    """Runs the peer once over all negative files as one stream. With `cache_dir`, the result
+    is kept under a key made of the peer, the model and each file's path, size and mtime, so
+    the benchmark's runs over the same negatives (one per K) score them once."""
+    paths = [folder / entry["file"] for entry in entries]  # an absolute path stays absolute
+    cached = None
+    if cache_dir:
+        stats = [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
+        key = hashlib.sha256(json.dumps([peer.name, model, stats]).encode()).hexdigest()[:16]
+        cached = Path(cache_dir) / f"negatives-{peer.name}-{model}-{key}.json"
+        if cached.exists():
+            return json.loads(cached.read_text())
+    files, stream, offset = [], [], 0.0
+    for entry, path in zip(entries, paths):
+        audio = read_audio(path)
+        files.append({"file": entry["file"], "start_seconds": offset,
+                      "duration_seconds": len(audio) / SAMPLE_RATE})
+        offset += len(audio) / SAMPLE_RATE
+        stream.append(audio)
+    stream = np.concatenate(stream) if stream else np.zeros(0, np.int16)
+    start = time.process_time()
+    peer.reset()
+    times, scores = run(peer, stream)[model]
+    result = {"files": files, "times": times, "scores": [float(x) for x in scores],
+              "cpu_seconds": time.process_time() - start, "audio_seconds": len(stream) / SAMPLE_RATE}
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(result))
+        temporary.replace(cached)
+    return result
+
+
 def score(args):
     manifest_path = Path(args.manifest)
     manifest = json.loads(manifest_path.read_text())
@@ -271,19 +305,10 @@ def score(args):
         audio_seconds += len(audio) / SAMPLE_RATE
         positives.append({"file": entry["file"], "times": times, "scores": scores})
 
-    files, stream, offset = [], [], 0.0
-    for entry in manifest["negatives"]:
-        audio = read_audio(folder / entry["file"])  # an absolute path stays absolute
-        files.append({"file": entry["file"], "start_seconds": offset,
-                      "duration_seconds": len(audio) / SAMPLE_RATE})
-        offset += len(audio) / SAMPLE_RATE
-        stream.append(audio)
-    stream = np.concatenate(stream) if stream else np.zeros(0, np.int16)
-    start = time.process_time()
-    peer.reset()
-    times, scores = run(peer, stream)[args.model]
-    cpu += time.process_time() - start
-    audio_seconds += len(stream) / SAMPLE_RATE
+    negatives = score_negatives(peer, args.model, folder, manifest["negatives"], args.cache_dir)
+    files, times, scores = negatives["files"], negatives["times"], negatives["scores"]
+    cpu += negatives["cpu_seconds"]
+    audio_seconds += negatives["audio_seconds"]
 
     result = {
         "peer": peer.name,
@@ -321,6 +346,7 @@ def main():
     s = commands.add_parser("score", help="score a peer on a wakeword eval manifest")
     s.add_argument("--manifest", required=True)
     s.add_argument("--output", required=True)
+    s.add_argument("--cache-dir", help="keep the negative stream's scores here, keyed by the files")
     p = commands.add_parser("speed", help="CPU seconds per audio second on one file")
     p.add_argument("file")
     p.add_argument("--models", help="comma-separated; several share one feature extractor")

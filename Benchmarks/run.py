@@ -111,7 +111,8 @@ def summary(report):
 def peer(manifest, name):
     out = WORK / "peers" / f"{name}-{Path(manifest).parent.name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    run([sys.executable, ROOT / "Benchmarks/peers.py", "score", "--manifest", manifest, "--peer", name, "--model", "alexa", "--output", out])
+    run([sys.executable, ROOT / "Benchmarks/peers.py", "score", "--manifest", manifest, "--peer", name, "--model", "alexa", "--output", out,
+         "--cache-dir", WORK / "peers/cache"])
     m = json.loads(out.read_text())["metrics"]
     d, low = m["at_default_threshold"], m["best_threshold_with_fa_per_hour_le_0.5"]
     def best(rate):
@@ -142,45 +143,60 @@ def main():
     parser.add_argument("--extra", type=Path, default=ROOT / ".cache/negatives")
     parser.add_argument("--words", nargs="+", default=["alexa", "computer", "snowboy"])
     parser.add_argument("--ks", nargs="+", type=int, default=[5, 10, 20])
+    parser.add_argument("--ablation-words", nargs="*", help="words for the per-layer, per-head table (default: --words)")
+    parser.add_argument("--windowings", nargs="*", default=[label for label, _ in WINDOWINGS], help="rows of the windowing table")
+    parser.add_argument("--seeds", nargs="*", type=int, default=[1, 2], help="extra training seeds for the spread table")
     parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--no-ablation", action="store_true", help="skip the per-layer, per-head and windowing tables")
+    parser.add_argument("--no-ablation", action="store_true", help="skip the per-layer, per-head, seed and windowing tables")
     parser.add_argument("--no-measurements", action="store_true", help="skip timing, speed and the ten-hour run")
     args = parser.parse_args()
+    if args.ablation_words is None:
+        args.ablation_words = args.words
     data = args.data.resolve()
     WORK.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / ".build/release/wakeword", BIN)
     table, negatives = splits(data, args.words, args.ks, args.extra)
     noise = data / "noise"
-    results = {"main": {}, "peers": {}, "ablation": {}, "windowing": {}, "seeds": {}}
+    results = {"main": {}, "peers": {}, "ablation": {}, "windowing": {}, "seeds": {}, "measurements": {}}
+
+    def measure(section, name, train_dir, test_dir, options=(), save_audio=False):
+        model, _ = train(name, train_dir, negatives["train"], options)
+        results[section][name] = summary(evaluate(name, model, test_dir, negatives["test"], noise, save_audio))
+        write_results(results, args)  # after every row, so an interrupted run still reports what it measured
+
     for (word, k), (train_dir, test_dir) in table.items():
         name = f"{word}-K{k}"
-        model, _ = train(name, train_dir, negatives["train"])
-        results["main"][name] = summary(evaluate(name, model, test_dir, negatives["test"], noise, save_audio=(word == "alexa")))
+        measure("main", name, train_dir, test_dir, save_audio=(word == "alexa"))
         if word == "alexa" and not args.no_peers:
             manifest = WORK / "audio" / name / "manifest.json"
             results["peers"][name] = {p: peer(manifest, p) for p in ("openwakeword", "microwakeword")}
-    results["measurements"] = {} if args.no_measurements else measurements(table, negatives, args)
+            write_results(results, args)
+    if not args.no_measurements:
+        results["measurements"] = measurements(table, negatives, args)
+        write_results(results, args)
     if not args.no_ablation:
-        word, k = args.words[0], max(args.ks)
-        train_dir, test_dir = table[(word, k)]
-        for seed in (1, 2):
-            name = f"{word}-K{k}-seed{seed}"
-            model, _ = train(name, train_dir, negatives["train"], ["--seed", str(seed)])
-            results["seeds"][name] = summary(evaluate(name, model, test_dir, negatives["test"], noise, save_audio=False))
-        train_dir, test_dir = table[("alexa", max(args.ks))]
-        for label, options in WINDOWINGS:
-            name = f"alexa-K{max(args.ks)}-{label}"
-            model, _ = train(name, train_dir, negatives["train"], options)
-            results["windowing"][name] = summary(evaluate(name, model, test_dir, negatives["test"], noise, save_audio=False))
-        for word in args.words:
-            train_dir, test_dir = table[(word, max(args.ks))]
+        k = max(args.ks)
+        for word in args.ablation_words:
+            train_dir, test_dir = table[(word, k)]
             for layer in (1, 2, 3, 4):
                 for head in ("linear", "mlp"):
-                    name = f"{word}-K{max(args.ks)}-layer{layer}-{head}"
-                    model, _ = train(name, train_dir, negatives["train"], ["--layer", str(layer), "--head", head])
-                    results["ablation"][name] = summary(evaluate(name, model, test_dir, negatives["test"], noise, save_audio=False))
-    (ROOT / "Benchmarks/results.json").write_text(json.dumps(results, indent=1) + "\n")
-    write_results(results, args, negatives)
+                    name = f"{word}-K{k}-layer{layer}-{head}"
+                    if (layer, head) == DEFAULT:  # the main table's row: same options, same seed
+                        results["ablation"][name] = results["main"][f"{word}-K{k}"]
+                        continue
+                    measure("ablation", name, train_dir, test_dir, ["--layer", str(layer), "--head", head])
+        word = args.words[0]
+        train_dir, test_dir = table[(word, k)]
+        for seed in args.seeds:
+            measure("seeds", f"{word}-K{k}-seed{seed}", train_dir, test_dir, ["--seed", str(seed)])
+        train_dir, test_dir = table[("alexa", k)]
+        for label, options in WINDOWINGS:
+            if label in args.windowings:
+                measure("windowing", f"alexa-K{k}-{label}", train_dir, test_dir, options)
+    write_results(results, args)
+
+
+DEFAULT = (1, "mlp")  # TrainingOptions.defaultLayer and its default head
 
 
 WINDOWINGS = [
@@ -212,7 +228,8 @@ def measurements(table, negatives, args):
     return found
 
 
-def write_results(results, args, negatives):
+def write_results(results, args):
+    (ROOT / "Benchmarks/results.json").write_text(json.dumps(results, indent=1) + "\n")
     hours = next(iter(results["main"].values()))["negative_hours"]
     md = ["# Benchmark results", "",
           f"Produced by `Benchmarks/run.sh` ({time.strftime('%Y-%m-%d')}, wakeword on this machine); the protocol is in "
@@ -220,11 +237,14 @@ def write_results(results, args, negatives):
           f"{hours:.2f} hours of negative audio (LibriSpeech test speakers plus Debian's game dialogue and telephone prompts).",
           "'threshold' is each detector's own (wakeword: calibrated at training for 0.5 FA/h; peers: their defaults); "
           "'false rejects at ≤ 0.5 FA/h' is the best any threshold reaches with at most 0.5 false accepts per hour on this audio "
-          f"(at most {int(0.5 * hours)} false accepts).", ""]
+          f"(at most {int(0.5 * hours)} false accepts).", "",
+          "This run: `" + " ".join(["Benchmarks/run.sh", *sys.argv[1:]]) + "`", ""]
     for word in args.words:
         md += [f"## {word}", ""]
         for k in args.ks:
             name = f"{word}-K{k}"
+            if name not in results["main"]:
+                continue
             s = results["main"][name]
             md += [f"### {word}, K = {k} training clips ({s['positives']} test clips)", "", HEADER, row(f"wakeword ({k} clips)", s)]
             for p, label in (("openwakeword", "openWakeWord alexa (pyopen-wakeword 1.1.0)"),
@@ -234,7 +254,7 @@ def write_results(results, args, negatives):
             md.append("")
     if results["ablation"]:
         pct = lambda v: "–" if v is None else f"{100 * v:.1f} %"
-        md += ["## Tap layer and head (K = 20)", "", "| word | layer | head | false rejects | false accepts / h | false rejects at ≤ 0.5 / 1 / 2 FA/h |", "|---|---|---|---|---|---|"]
+        md += [f"## Tap layer and head (K = {max(args.ks)})", "", f"The default is layer {DEFAULT[0]}, {DEFAULT[1]} head (its rows are the main table's).", "", "| word | layer | head | false rejects | false accepts / h | false rejects at ≤ 0.5 / 1 / 2 FA/h |", "|---|---|---|---|---|---|"]
         for name, s in results["ablation"].items():
             word, _, layer, head = name.split("-")
             md.append(f"| {word} | {layer[5:]} | {head} | {pct(s['frr'])} | {s['fa_per_hour']:.2f} | "
@@ -247,7 +267,7 @@ def write_results(results, args, negatives):
                "more or less moves the false-reject rate a lot.", "", HEADER, row("seed 0 (the table above)", results["main"][f"{word}-K{k}"])]
         md += [row(name.rsplit("-", 1)[1].replace("seed", "seed "), s) for name, s in results["seeds"].items()] + [""]
     if results["windowing"]:
-        md += ["## Windowing (alexa, K = 20)", "", "Encoder passes per second of audio: window / stride. "
+        md += [f"## Windowing (alexa, K = {max(args.ks)})", "", "The default: layer 1, 1 s windows every 0.5 s, no memory (the main table).", "", "Encoder passes per second of audio: window / stride. "
                "Attention memory: each pass also attends to the previous pass's last second.", "",
                "| variant | false rejects | false accepts / h | false rejects at ≤ 0.5 / 1 / 2 FA/h |", "|---|---|---|---|"]
         pct = lambda v: "–" if v is None else f"{100 * v:.1f} %"

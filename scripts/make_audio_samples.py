@@ -50,6 +50,8 @@ def speech_bounds(x, frame=160):
     n = len(x) // frame
     level = 10 * np.log10(np.mean(x[: n * frame].reshape(n, frame) ** 2, axis=1) + 1e-10)
     peak = level.max()
+    if peak <= -90:
+        return None  # digital silence throughout
     audible = np.sort(level[level > -90])
     floor = audible[int(0.1 * (len(audible) - 1))] if len(audible) else -100.0
 

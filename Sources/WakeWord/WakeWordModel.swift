@@ -46,6 +46,8 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var copiesPerClip = 0
     public var negativeFiles = 0
     public var negativeSeconds = 0.0
+    /// Seconds of negative audio the threshold was calibrated on (as given, without added noise).
+    public var calibrationSeconds = 0.0
     public var trainingExamples = 0
     public var seed: UInt64 = 0
     public var date = ""
@@ -62,7 +64,7 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
 
     /// Key names that survive the snake-case round trip of the model file's header.
     enum CodingKeys: String, CodingKey {
-        case positiveClips, positiveClipsSkipped, copiesPerClip, negativeFiles, negativeSeconds,
+        case positiveClips, positiveClipsSkipped, copiesPerClip, negativeFiles, negativeSeconds, calibrationSeconds,
              trainingExamples, seed, date, toolVersion
         case targetFAPerHour = "targetFaPerHour", expectedFAPerHour = "expectedFaPerHour", expectedFRR = "expectedFrr"
     }

@@ -93,7 +93,10 @@ struct Train: ParsableCommand {
         guard !negativeFiles.isEmpty else {
             throw ValidationError("no default negatives found (audio-samples/negatives); pass --negative")
         }
+        // The project's noise always joins the user's (each file once).
+        var seenNoise = Set<String>()
         let noiseFiles = try AudioPaths.expand(noise + (ProjectPaths.defaultNoise.map { [$0] } ?? []), what: "noise")
+            .filter { seenNoise.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
 
         BLAS.setThreads(1)
         Interrupt.install()
@@ -137,5 +140,11 @@ struct Train: ParsableCommand {
                      calibration.extrapolated ? String(format: "; extrapolated beyond the %.1f min of negatives, %d false accepts in them",
                                                        summary.negativeSeconds / 60, calibration.observedEvents) : ""))
         print(String(format: "took %.1f s; feature cache: %d reused, %d computed", Date().timeIntervalSince(started), outcome.cacheHits, outcome.cacheMisses))
+        let hours = summary.calibrationSeconds / 3600
+        if targetFAPerHour * hours < 0.25 {
+            display.message(String(format: "warning: %.0f minutes of negative audio cannot show %g false accepts per hour; the threshold extrapolates far beyond it"
+                + " and may miss many words. Give an hour or more of audio from where the detector will run (scripts/setup --negatives fetches five"
+                + " hours of speech), or ask for --target-fa-per-hour %.0f.", 60 * hours, targetFAPerHour, max(1, (1 / hours).rounded(.up))))
+        }
     }
 }

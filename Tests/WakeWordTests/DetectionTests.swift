@@ -123,3 +123,33 @@ import Testing
                              head: head, encoder: encoder.identity, training: TrainingSummary())
     }
 }
+
+@Suite("Detection: the labelled stream") struct LabelledStreamTests {
+    @Test("every labelled word is detected by 0.5 s after its end, and nothing else fires")
+    func labelledStream() throws {
+        let model = try TrainedAlexa.load().model
+        let labels = try String(contentsOfFile: TestPaths.sample("stream/stream.labels.tsv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: "\t") }.map { (start: Double($0[0])!, end: Double($0[1])!) }
+        #expect(labels.count == 4)
+        let found = try detections(model, try Clip.load(TestPaths.sample("stream/stream.flac")))
+        for label in labels {
+            #expect(found.contains { $0.time >= label.start && $0.time <= label.end + Metrics.hitAfterEnd }, "word \(label)")
+        }
+        let others = found.filter { detection in !labels.contains { detection.time >= $0.start && detection.time <= $0.end + Metrics.hitAfterEnd } }
+        #expect(others.isEmpty, "\(others)")
+    }
+
+    @Test("time stamps stay exact ten hours in")
+    func exactTimesAfterTenHours() {
+        // Pure schedule arithmetic: ten hours of passes, then the hops near the end.
+        var schedule = WindowSchedule(windowing: .standard)
+        let tenHours = 10 * 3600 * AudioFormat.sampleRate
+        let passes = schedule.passes(available: tenHours)
+        #expect(passes.count == (tenHours - Windowing.standard.window) / Windowing.standard.stride + 1)
+        let last = passes.last!.hops
+        #expect(last.last == tenHours)
+        let detection = Detection(time: Double(last.last!) / Double(AudioFormat.sampleRate), model: "m", score: 1)
+        #expect(detection.time == 36_000)
+        #expect(Double(last[last.count - 2]) / Double(AudioFormat.sampleRate) == 35_999.9)
+    }
+}

@@ -45,6 +45,17 @@ import Testing
         }
     }
 
+    @Test("the real model.bin cut at every 1 KB boundary of its first 64 KB is refused")
+    func truncatedRealModel() throws {
+        let handle = try #require(FileHandle(forReadingAtPath: "\(TestPaths.encoderDirectory)/model.bin"))
+        let head = try handle.read(upToCount: 64 * 1024) ?? Data()
+        try handle.close()
+        #expect(head.count == 64 * 1024)
+        for kilobytes in 0...64 {
+            #expect(throws: WakeWordError.self) { try CTranslate2Model(bytes: head.prefix(kilobytes * 1024), path: "model.bin") }
+        }
+    }
+
     @Test("foreign and other-version files are refused")
     func foreign() throws {
         #expect(throws: WakeWordError.self) { try CTranslate2Model(bytes: Data("RIFF....WAVEfmt ".utf8), path: "x.bin") }

@@ -96,6 +96,59 @@ import Testing
         }
     }
 
+    @Test("a model file cut at every 1 KB boundary of its first 64 KB is refused, never crashes")
+    func truncatedModels() throws {
+        // A real-size head: 768 inputs, 32 hidden units, about 110 KB.
+        let encoder = try SharedEncoder.load()
+        var generator = SplitMix64(seed: 12)
+        let head = TriggerHead(kind: .mlp, inputs: 768, hidden: 32, generator: &generator)
+        let model = WakeWordModel(name: "big", threshold: 0.9, layer: 1, windowing: .standard, refractory: 1, head: head,
+                                  encoder: encoder.identity, training: TrainingSummary())
+        let data = try ModelFile.encode(model)
+        #expect(data.count > 64 * 1024)
+        for kilobytes in 0...64 {
+            #expect(throws: WakeWordError.self) { try ModelFile.decode(data.prefix(kilobytes * 1024), path: "m") }
+        }
+        #expect(try ModelFile.decode(data, path: "m").head == head)
+    }
+
+    /// Model-file bytes with `json` as the header and a valid checksum.
+    private func modelBytes(json: String, payload: [Float] = []) -> Data {
+        var data = Data("WAKEWORD".utf8)
+        func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        append(UInt32(1)); append(UInt32(json.utf8.count))
+        data.append(contentsOf: Array(json.utf8))
+        payload.forEach { append($0.bitPattern) }
+        append(ContentHash.of(data).value)
+        return data
+    }
+
+    @Test("headers that are not an object, lack a field or do not fit are refused by name")
+    func badHeaders() throws {
+        #expect(throws: WakeWordError.badModel(path: "m", reason: "the header is not a JSON object")) {
+            try ModelFile.decode(modelBytes(json: "[1, 2]"), path: "m")
+        }
+        #expect(throws: WakeWordError.badModel(path: "m", reason: "the header is not a JSON object")) {
+            try ModelFile.decode(modelBytes(json: "{\"name\": "), path: "m")
+        }
+        // A valid header with one field removed names the field.
+        let good = try ModelFile.encode(try HeadTests.model(kind: .linear))
+        let headerLength = Int(good[12]) | Int(good[13]) << 8
+        var header = try #require(try JSONSerialization.jsonObject(with: good.subdata(in: 16..<(16 + headerLength))) as? [String: Any])
+        header.removeValue(forKey: "threshold")
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
+        let payload = good.subdata(in: (16 + headerLength)..<(good.count - 8))
+        let floats = payload.withUnsafeBytes { raw in (0..<(payload.count / 4)).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) } }
+        #expect(throws: WakeWordError.badModel(path: "m", reason: "header lacks field threshold")) {
+            try ModelFile.decode(modelBytes(json: json, payload: floats), path: "m")
+        }
+        // A payload of the wrong length.
+        header["threshold"] = 0.5
+        let fitting = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
+        #expect(throws: WakeWordError.self) { try ModelFile.decode(modelBytes(json: fitting, payload: Array(floats.dropLast())), path: "m") }
+        #expect(throws: Never.self) { try ModelFile.decode(modelBytes(json: fitting, payload: floats), path: "m") }
+    }
+
     @Test("writing a model replaces the old file only when complete")
     func atomicWrite() throws {
         let directory = try TestPaths.temporaryDirectory()
@@ -183,5 +236,53 @@ import Testing
         summary.expectedFAPerHour = 0.4
         return WakeWordModel(name: "test", threshold: 0.8, layer: 2, windowing: .standard, refractory: 1.25, head: head,
                              encoder: encoder.identity, training: summary)
+    }
+}
+
+@Suite("Head: training end to end") struct TrainingEndToEndTests {
+    @Test("trained on audio-samples: held-out clips score above the threshold, the training negatives below it")
+    func heldOutClips() throws {
+        let fixture = try TrainedAlexa.load()
+        #expect(fixture.outcome.skipped.isEmpty && fixture.model.training.positiveClips == 10)
+        let silence = [Float](repeating: 0, count: AudioFormat.sampleRate)
+        for clip in try audioFiles(TestPaths.sample("alexa/heldout")) {
+            let found = try detections(fixture.model, silence + Clip.load(clip) + silence)
+            #expect(found.count == 1, "\(clip): \(found)")
+        }
+        // The negative recordings, played one after another as in training.
+        var negatives: [Float] = []
+        for file in try audioFiles(TestPaths.sample("negatives")) { negatives += try Clip.load(file) }
+        #expect(try detections(fixture.model, negatives).isEmpty)
+    }
+
+    @Test("training leaves every encoder tensor bit-identical")
+    func encoderUntouched() throws {
+        let fixture = try TrainedAlexa.load()
+        #expect(parameterHash(try SharedEncoder.load()) == fixture.encoderHashBefore)
+        #expect(fixture.model.encoder == (try SharedEncoder.load()).identity)
+    }
+
+    @Test("unusable clips are skipped with their reasons; too few usable ones is an error that says how many")
+    func partlyBadInput() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bad = "\(directory)/notes.wav"
+        try Data("not audio".utf8).write(to: URL(fileURLWithPath: bad))
+        let silent = "\(directory)/silent.wav"
+        try AudioWriter.write([Float](repeating: 0, count: 16_000), to: silent)
+        let good = Array(try audioFiles(TestPaths.sample("alexa/train")).prefix(3))
+        var options = TrainingOptions()
+        options.copiesPerClip = 2
+        options.confusablesPerClip = 1
+        options.replacementsPerClip = 1
+        let trainer = Trainer(encoder: try SharedEncoder.load(), options: options)
+        let negatives = Array(try audioFiles(TestPaths.sample("heldout-negatives")).prefix(2))
+        let outcome = try trainer.train(TrainingInput(positives: good + [bad, silent], negatives: negatives))
+        #expect(outcome.model.training.positiveClips == 3 && outcome.model.training.positiveClipsSkipped == 2)
+        #expect(Set(outcome.skipped.map(\.path)) == [bad, silent])
+        #expect(outcome.skipped.first { $0.path == silent }?.reason.contains("no speech found") == true)
+        #expect(throws: WakeWordError.invalidInput("only 2 of 4 positive clips are usable (\(WakeWordError.badAudio(path: bad, reason: "not an audio format libsndfile reads (Format not recognised.)")); 1 more skipped); at least 3 are needed")) {
+            try trainer.train(TrainingInput(positives: Array(good.prefix(2)) + [bad, silent], negatives: negatives))
+        }
     }
 }

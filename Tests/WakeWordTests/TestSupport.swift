@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WakeWord
+@testable import WakeWord
 
 /// Paths the tests use: the project's own files only (never ../shared), and the encoder
 /// that scripts/setup fetches.
@@ -92,4 +92,57 @@ func runTool(_ arguments: [String], input: Data? = nil, environment: [String: St
     process.waitUntilExit()
     return ToolRun(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
                    stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// An "alexa" model trained once per test run on the project's own clips and default
+/// negatives, at 5 false accepts per hour (what 13 minutes of clean negative audio can
+/// show; 0.5 per hour would be extrapolated). Also records the encoder's parameters before
+/// training, to prove training leaves them untouched.
+enum TrainedAlexa {
+    struct Fixture: Sendable {
+        let outcome: TrainingOutcome
+        let encoderHashBefore: UInt64
+        var model: WakeWordModel { outcome.model }
+    }
+
+    static let result: Result<Fixture, Error> = Result {
+        let encoder = try SharedEncoder.load()
+        let before = parameterHash(encoder)
+        var options = TrainingOptions()
+        options.name = "alexa"
+        options.targetFAPerHour = 5
+        let outcome = try Trainer(encoder: encoder, options: options).train(TrainingInput(
+            positives: try audioFiles(TestPaths.sample("alexa/train")),
+            negatives: try audioFiles(TestPaths.sample("negatives")),
+            noise: try audioFiles(TestPaths.sample("negatives/noise"))))
+        return Fixture(outcome: outcome, encoderHashBefore: before)
+    }
+
+    static func load() throws -> Fixture { try result.get() }
+}
+
+/// Audio files under `folder`, sorted.
+func audioFiles(_ folder: String) throws -> [String] {
+    try FileManager.default.subpathsOfDirectory(atPath: folder).filter { $0.hasSuffix(".flac") || $0.hasSuffix(".ogg") }
+        .sorted().map { "\(folder)/\($0)" }
+}
+
+/// A fingerprint of every parameter the encoder computes with.
+func parameterHash(_ encoder: WhisperEncoder) -> UInt64 {
+    var hash = ContentHash()
+    for conv in [encoder.conv1, encoder.conv2] { hash.update(conv.weight.values); hash.update(conv.bias) }
+    hash.update(encoder.positions.values)
+    for block in encoder.blocks {
+        for norm in [block.attentionNorm, block.feedForwardNorm] { hash.update(norm.gamma); hash.update(norm.beta) }
+        for linear in [block.qkv, block.output, block.feedForwardIn, block.feedForwardOut] { hash.update(linear.weight.values); hash.update(linear.bias) }
+    }
+    hash.update(encoder.finalNorm.gamma)
+    hash.update(encoder.finalNorm.beta)
+    return hash.value
+}
+
+/// Runs `audio` through a detector for `model` alone; returns its detections.
+func detections(_ model: WakeWordModel, _ audio: [Float]) throws -> [Detection] {
+    var detector = try Detector(models: [model], encoder: try SharedEncoder.load())
+    return detector.process(audio) + detector.finish()
 }

@@ -17,10 +17,11 @@ public enum Endpointer {
     public static let frame = 160
     static let maximumGap = 30, maximumCore = 120, maximumExtension = 15
 
-    /// (start, end) of the word in samples, or nil if the clip has no whole frame.
+    /// (start, end) of the word in samples, or nil if the clip has no whole frame or is
+    /// digital silence throughout.
     public static func bounds(_ samples: [Float]) -> (start: Int, end: Int)? {
         let levels = levels(samples)
-        guard let peak = levels.max() else { return nil }
+        guard let peak = levels.max(), peak > -90 else { return nil }
         let audible = levels.filter { $0 > -90 }.sorted()
         let floor = audible.isEmpty ? -100 : audible[Int(0.1 * Double(audible.count - 1))]
         var (start, end) = (0, 0)

@@ -75,6 +75,7 @@ public struct Trainer: Sendable {
         summary.copiesPerClip = options.copiesPerClip
         summary.negativeFiles = built.negativeFiles
         summary.negativeSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
+        summary.calibrationSeconds = Double(set.cleanNegativeSamples) / Double(AudioFormat.sampleRate)
         summary.trainingExamples = set.features.rows
         summary.seed = options.seed
         summary.date = ISO8601DateFormatter().string(from: Date())
