@@ -40,6 +40,12 @@ struct Train: ParsableCommand {
     @Option(help: "Augmented copies of each positive clip.")
     var copies: Int = TrainingOptions().copiesPerClip
 
+    @Option(help: "Scenes per clip with other speech in the word's place, trained as negatives (default 6).")
+    var replacements: Int = TrainingOptions().replacementsPerClip
+
+    @Option(name: .customLong("noisy-negatives"), help: "Fraction of the negative streams mixed with noise at 0 to 20 dB SNR (default 0.2).")
+    var noisyNegatives: Double = TrainingOptions().noisyNegatives
+
     @Option(name: .customLong("target-fa-per-hour"), help: "False accepts per hour the threshold is calibrated for.")
     var targetFAPerHour: Double = TrainingOptions().targetFAPerHour
 
@@ -73,6 +79,8 @@ struct Train: ParsableCommand {
         guard !positives.isEmpty else { throw ValidationError("give recordings of the wake word with --positive") }
         guard TriggerHead.Kind(rawValue: head) != nil else { throw ValidationError("--head must be linear or mlp") }
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
+        guard replacements >= 0 else { throw ValidationError("--replacements must be 0 or more") }
+        guard (0...1).contains(noisyNegatives) else { throw ValidationError("--noisy-negatives must be a fraction from 0 to 1") }
         guard targetFAPerHour > 0 else { throw ValidationError("--target-fa-per-hour must be positive") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -106,6 +114,8 @@ struct Train: ParsableCommand {
         options.layer = layer
         options.head = TriggerHead.Kind(rawValue: head)!
         options.copiesPerClip = copies
+        options.replacementsPerClip = replacements
+        options.noisyNegatives = noisyNegatives
         options.targetFAPerHour = targetFAPerHour
         options.seed = seed
         if let threads { options.threads = threads }

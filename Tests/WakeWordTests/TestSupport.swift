@@ -146,3 +146,12 @@ func detections(_ model: WakeWordModel, _ audio: [Float]) throws -> [Detection] 
     var detector = try Detector(models: [model], encoder: try SharedEncoder.load())
     return detector.process(audio) + detector.finish()
 }
+
+/// The highest hop score of `model` over `audio`.
+func bestScore(_ model: WakeWordModel, _ audio: [Float]) throws -> Float {
+    var detector = try Detector(models: [model], encoder: try SharedEncoder.load())
+    var best = -Float.infinity
+    _ = detector.process(audio) { best = max(best, $0.score) }
+    _ = detector.finish { best = max(best, $0.score) }
+    return best
+}

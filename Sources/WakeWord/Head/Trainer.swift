@@ -34,6 +34,11 @@ public struct Trainer: Sendable {
         }
         guard !input.positives.isEmpty else { throw WakeWordError.invalidInput("no positive clips given") }
         guard !input.negatives.isEmpty else { throw WakeWordError.invalidInput("no negative audio given") }
+        // One BLAS thread per call while training (the workers share out the audio), so the
+        // model is the same whoever calls: the command line, or an app with BLAS threads on.
+        let blasThreads = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(blasThreads) }
 
         // 1. Clips.
         var clips: [PositiveClip] = []
