@@ -147,8 +147,8 @@ struct Train: ParsableCommand {
                      summary.positiveClips, summary.positiveClipsSkipped, summary.negativeFiles, summary.negativeSeconds / 60))
         print(String(format: "threshold %.4f: expected %.1f%% false rejects, %.2f false accepts per hour (cross-validated%@)",
                      calibration.threshold, 100 * outcome.expectedFRR, calibration.expectedFAPerHour,
-                     calibration.extrapolated ? String(format: "; extrapolated beyond the %.1f min of negatives, %d false accepts in them",
-                                                       summary.negativeSeconds / 60, calibration.observedEvents) : ""))
+                     calibration.extrapolated ? String(format: "; extrapolated beyond the %.1f min of clean negatives, %d false accepts in them",
+                                                       summary.calibrationSeconds / 60, calibration.observedEvents) : ""))
         print(String(format: "took %.1f s; feature cache: %d reused, %d computed", Date().timeIntervalSince(started), outcome.cacheHits, outcome.cacheMisses))
         let hours = summary.calibrationSeconds / 3600
         if targetFAPerHour * hours < 0.25 {

@@ -41,9 +41,11 @@ public struct TrainingOptions: Sendable {
     /// Fraction of the negative streams mixed with noise (0 to 20 dB SNR). Positive scenes are
     /// mostly noisy, so with clean negatives only, noise under speech reads as the wake word:
     /// such models fire on speech over faint noise (the labelled stream's tap at -40 dBFS).
-    /// Measured (alexa, 5 clips, Benchmarks/RESULTS.md): false rejects of noisy clips at 0.5
-    /// false accepts per hour of clean speech were 6 %, 31 % and 46 % at fractions 0, 0.2 and
-    /// 0.5; 0.2 is the smallest tried that keeps the stream clean.
+    /// Measured on the benchmark's alexa split with 5 clips (train --noisy-negatives F, then
+    /// eval): false rejects of noisy clips at 0.5 false accepts per hour of clean speech were
+    /// 6 %, 31 % and 46 % at fractions 0, 0.2 and 0.5; 0.2 was the smallest that kept the
+    /// labelled stream clean. Benchmarks/RESULTS.md has the 20-clip rows, with false accepts
+    /// in noisy speech too: no fraction tried is good at both yet.
     public var noisyNegatives = 0.2
     /// Worker threads for feature extraction.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
