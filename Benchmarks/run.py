@@ -28,10 +28,17 @@ BIN = WORK / "wakeword"
 LOG = []
 
 
-def run(command, **kwargs):
-    """Runs a command, records it for RESULTS.md, returns its stdout."""
+RESUME = False  # --resume: keep what an earlier run of this script left in .cache/bench
+
+
+def run(command, done=None, **kwargs):
+    """Runs a command, records it for RESULTS.md, returns its stdout. With --resume, a
+    command whose output `done` exists is recorded but not run again."""
     shown = " ".join(str(c).replace(str(ROOT) + "/", "") for c in command)
     LOG.append(shown)
+    if RESUME and done is not None and Path(done).exists():
+        print("$", shown, "(kept from an earlier run)", flush=True)
+        return ""
     print("$", shown, flush=True)
     started = time.time()
     out = subprocess.run([str(c) for c in command], check=True, stdout=subprocess.PIPE, text=True, **kwargs).stdout
@@ -103,7 +110,7 @@ def noisy_copies(folders, noise_dir, snr=10.0, seed=0):
 def train(name, train_dir, negatives, options=()):
     model = WORK / "models" / f"{name}.wakeword"
     model.parent.mkdir(parents=True, exist_ok=True)
-    out = run([BIN, "train", "--positive", train_dir, "--negative", *negatives, "--output", model, "--quiet", *options])
+    out = run([BIN, "train", "--positive", train_dir, "--negative", *negatives, "--output", model, "--quiet", *options], done=model)
     return model, out
 
 
@@ -112,7 +119,7 @@ def evaluate(name, model, test_dir, negatives, noise, save_audio, label=""):
     audio = WORK / "audio" / name
     extra = ["--save-audio", audio] if save_audio else []
     run([BIN, "eval", "--model", model, "--positive", test_dir, "--negative", *negatives, "--noise", noise,
-         "--snr", "10", "--seed", "0", "--output", report, "--quiet", *extra], stderr=subprocess.DEVNULL)
+         "--snr", "10", "--seed", "0", "--output", report, "--quiet", *extra], done=report / "report.json", stderr=subprocess.DEVNULL)
     result = json.loads((report / "report.json").read_text())
     result["manifest"] = str(audio / "manifest.json") if save_audio else None
     return result
@@ -135,7 +142,7 @@ def peer(manifest, name):
     out = WORK / "peers" / f"{name}-{Path(manifest).parent.name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     run([sys.executable, ROOT / "Benchmarks/peers.py", "score", "--manifest", manifest, "--peer", name, "--model", "alexa", "--output", out,
-         "--cache-dir", WORK / "peers/cache"])
+         "--cache-dir", WORK / "peers/cache"], done=out)
     m = json.loads(out.read_text())["metrics"]
     d, low = m["at_default_threshold"], m["best_threshold_with_fa_per_hour_le_0.5"]
     def best(rate):
@@ -169,12 +176,18 @@ def main():
     parser.add_argument("--ablation-words", nargs="*", help="words for the per-layer, per-head table (default: --words)")
     parser.add_argument("--windowings", nargs="*", default=[label for label, _ in WINDOWINGS], help="rows of the windowing table")
     parser.add_argument("--seeds", nargs="*", type=int, default=[1, 2], help="extra training seeds for the spread table")
+    parser.add_argument("--ablation", nargs="*", help="LAYER-HEAD pairs for that table, e.g. 2-mlp 1-linear (default: layers 1-4 x linear, mlp)")
+    parser.add_argument("--resume", action="store_true", help="keep the models, reports and peer scores an interrupted run left")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--no-ablation", action="store_true", help="skip the per-layer, per-head, seed and windowing tables")
     parser.add_argument("--no-measurements", action="store_true", help="skip timing, speed and the ten-hour run")
     args = parser.parse_args()
     if args.ablation_words is None:
         args.ablation_words = args.words
+    global RESUME
+    RESUME = args.resume
+    pairs = [(int(p.split("-")[0]), p.split("-")[1]) for p in args.ablation] if args.ablation is not None else \
+        [(layer, head) for layer in (1, 2, 3, 4) for head in ("linear", "mlp")]
     data = args.data.resolve()
     WORK.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / ".build/release/wakeword", BIN)
@@ -202,23 +215,22 @@ def main():
         write_results(results, args)
     if not args.no_ablation:
         k = max(args.ks)
-        for word in args.ablation_words:
-            train_dir, test_dir = table[(word, k)]
-            for layer in (1, 2, 3, 4):
-                for head in ("linear", "mlp"):
-                    name = f"{word}-K{k}-layer{layer}-{head}"
-                    if (layer, head) == DEFAULT:  # the main table's row: same options, same seed
-                        results["ablation"][name] = results["main"][f"{word}-K{k}"]
-                        continue
-                    measure("ablation", name, train_dir, test_dir, ["--layer", str(layer), "--head", head])
-        word = args.words[0]
-        train_dir, test_dir = table[(word, k)]
-        for seed in args.seeds:
-            measure("seeds", f"{word}-K{k}-seed{seed}", train_dir, test_dir, ["--seed", str(seed)])
         train_dir, test_dir = table[("alexa", k)]
         for label, options in WINDOWINGS:
             if label in args.windowings:
                 measure("windowing", f"alexa-K{k}-{label}", train_dir, test_dir, options)
+        for word in args.ablation_words:
+            train_dir, test_dir = table[(word, k)]
+            for layer, head in pairs:
+                name = f"{word}-K{k}-layer{layer}-{head}"
+                if (layer, head) == DEFAULT:  # the main table's row: same options, same seed
+                    results["ablation"][name] = results["main"][f"{word}-K{k}"]
+                    continue
+                measure("ablation", name, train_dir, test_dir, ["--layer", str(layer), "--head", head])
+        word = args.words[0]
+        train_dir, test_dir = table[(word, k)]
+        for seed in args.seeds:
+            measure("seeds", f"{word}-K{k}-seed{seed}", train_dir, test_dir, ["--seed", str(seed)])
     write_results(results, args)
 
 

@@ -75,11 +75,15 @@ import Testing
         }
     }
 
-    @Test("models sharing windowing share one encoder pass and score as they would alone")
+    @Test("models sharing passes (pools may differ) score together exactly as they would alone")
     func severalModels() throws {
         let encoder = try SharedEncoder.load()
         let a = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 1, layer: 2)
         let b = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 2, layer: 3)
+        // Longer pools (1.2 s, 0.3 s, 0.1 s): a later first hop and wider features.
+        let c = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 4, layer: 1, pools: [19_200, 4_800, 1_600])
+        // Shorter ones (0.6 s): c and b no longer lead.
+        let d = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 5, layer: 2, pools: [9_600])
         let audio = Array(try Clip.load(TestPaths.sample("stream/stream.flac"))[0..<(5 * 16_000)])
         func run(_ models: [WakeWordModel]) throws -> [HopScore] {
             var detector = try Detector(models: models, encoder: encoder)
@@ -88,9 +92,15 @@ import Testing
             _ = detector.finish { scores.append($0) }
             return scores
         }
-        let together = try run([a, b])
-        let alone = try run([a]) + run([b]).map { HopScore(sample: $0.sample, model: 1, score: $0.score) }
-        #expect(Set(together.map { "\($0.sample) \($0.model) \($0.score)" }) == Set(alone.map { "\($0.sample) \($0.model) \($0.score)" }))
+        let models = [a, b, c, d]
+        let together = try run(models)
+        let alone = try models.indices.flatMap { m in try run([models[m]]).map { HopScore(sample: $0.sample, model: m, score: $0.score) } }
+        let (t, s) = (Set(together.map { "\($0.sample) \($0.model) \($0.score)" }), Set(alone.map { "\($0.sample) \($0.model) \($0.score)" }))
+        #expect(t == s, "only together: \(t.subtracting(s).sorted().prefix(6)); only alone: \(s.subtracting(t).sorted().prefix(6))")
+        #expect(together.count == alone.count)
+        // First hops: the longest pool after the first kept position (0.5 s), in whole hops.
+        #expect(together.filter { $0.model == 2 }.map(\.sample).min() == 27_200)
+        #expect(together.filter { $0.model == 3 }.map(\.sample).min() == 17_600)
     }
 
     @Test("input shorter than the first hop (1.5 s) gives nothing; empty input gives nothing")
@@ -114,12 +124,15 @@ import Testing
 
     /// A model with a seeded random linear head on the real encoder; threshold nil puts it at
     /// a level a random head reaches on speech now and then.
-    static func randomModel(encoder: WhisperEncoder, threshold: Float?, seed: UInt64 = 3, layer: Int = 2) throws -> WakeWordModel {
+    static func randomModel(encoder: WhisperEncoder, threshold: Float?, seed: UInt64 = 3, layer: Int = 2,
+                            pools: [Int] = Windowing.standard.pools) throws -> WakeWordModel {
         var generator = SplitMix64(seed: seed)
-        let inputs = encoder.dimensions.width * Windowing.standard.pools.count
+        var windowing = Windowing.standard
+        windowing.pools = pools
+        let inputs = encoder.dimensions.width * pools.count
         var head = TriggerHead(kind: .linear, inputs: inputs, generator: &generator)
         for i in head.parameters.indices { head.parameters[i] = Float.random(in: -0.05...0.05, using: &generator) }
-        return WakeWordModel(name: "random\(seed)", threshold: threshold ?? 0.5, layer: layer, windowing: .standard, refractory: 0.5,
+        return WakeWordModel(name: "random\(seed)", threshold: threshold ?? 0.5, layer: layer, windowing: windowing, refractory: 0.5,
                              head: head, encoder: encoder.identity, training: TrainingSummary())
     }
 }

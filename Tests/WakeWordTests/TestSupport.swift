@@ -31,7 +31,12 @@ enum TestPaths {
 /// The real Whisper tiny.en encoder, loaded once for all tests. Fails with the set-up command
 /// when it is missing: tests run on the real weights, never on a stand-in.
 enum SharedEncoder {
-    static let result: Result<WhisperEncoder, Error> = Result { try WhisperEncoder(directory: TestPaths.encoderDirectory) }
+    static let result: Result<WhisperEncoder, Error> = Result {
+        // As every command does: one BLAS thread per call, so results do not depend on how
+        // OpenBLAS splits a product (tests compare scores exactly and train the CLI's models).
+        BLAS.setThreads(1)
+        return try WhisperEncoder(directory: TestPaths.encoderDirectory)
+    }
 
     static func load() throws -> WhisperEncoder {
         try result.get()

@@ -1,14 +1,16 @@
 /// Streaming wake-word detection for any number of models. Feed 16 kHz mono samples in
-/// chunks of any size; each call returns the detections completed so far. Models that share
-/// windowing share one front end and one encoder pass (up to the deepest tap layer among
-/// them), so N wake words cost little more than one. Memory is constant in the input length.
+/// chunks of any size; each call returns the detections completed so far. Models whose
+/// windowing differs at most in its pool lengths share one front end and one encoder pass (up
+/// to the deepest tap layer among them), so N wake words cost little more than one. Memory is
+/// constant in the input length.
 ///
 ///     var detector = try Detector(models: [model], encoder: encoder)
 ///     for chunk in chunks { for d in detector.process(chunk) { print(d.time, d.model) } }
 ///     for d in detector.finish() { ... }
 public struct Detector: Sendable {
     public let models: [WakeWordModel]
-    private var streams: [(stream: FeatureStream, members: [Int])]
+    /// One stream per encoder geometry; each member model reads one of its poolings.
+    private var streams: [(stream: FeatureStream, members: [(model: Int, pooling: Int)])]
     private var gates: [EventGate]
 
     /// `thresholds[i]` (when given) overrides model i's own threshold; `refractory` (seconds)
@@ -19,12 +21,23 @@ public struct Detector: Sendable {
         for (i, model) in models.enumerated() { try model.check(against: encoder, path: modelPaths?[i] ?? model.name) }
         self.models = models
         let logMel = LogMel()
-        var groups: [(Windowing, [Int])] = []
-        for (i, model) in models.enumerated() {
-            if let g = groups.firstIndex(where: { $0.0 == model.windowing }) { groups[g].1.append(i) } else { groups.append((model.windowing, [i])) }
+        // Passes depend on window, stride, hop and memory; pools only shape what is scored.
+        func sameGeometry(_ a: Windowing, _ b: Windowing) -> Bool {
+            (a.window, a.stride, a.hop, a.memory) == (b.window, b.stride, b.hop, b.memory)
         }
-        streams = groups.map { windowing, members in
-            (FeatureStream(encoder: encoder, windowing: windowing, layers: Set(members.map { models[$0].layer }), logMel: logMel), members)
+        var groups: [[Int]] = []
+        for (i, model) in models.enumerated() {
+            if let g = groups.firstIndex(where: { sameGeometry(models[$0[0]].windowing, model.windowing) }) { groups[g].append(i) } else { groups.append([i]) }
+        }
+        streams = groups.map { members in
+            // The shortest longest pool scores first, so it leads; the other poolings follow.
+            var poolings: [[Int]] = []
+            for m in members.sorted(by: { models[$0].windowing.pools.max()! < models[$1].windowing.pools.max()! })
+            where !poolings.contains(models[m].windowing.pools) { poolings.append(models[m].windowing.pools) }
+            let lead = models[members.first { models[$0].windowing.pools == poolings[0] }!].windowing
+            let stream = FeatureStream(encoder: encoder, windowing: lead, layers: Set(members.map { models[$0].layer }), logMel: logMel,
+                                       otherPoolings: Array(poolings.dropFirst()))
+            return (stream, members.map { ($0, poolings.firstIndex(of: models[$0].windowing.pools)!) })
         }
         gates = models.enumerated().map { i, model in
             EventGate(threshold: thresholds?[i] ?? model.threshold,
@@ -55,10 +68,11 @@ public struct Detector: Sendable {
 
     private mutating func score(_ pass: FeatureStream.Pass, group: Int, scores report: ((HopScore) -> Void)?) -> [Detection] {
         var detections: [Detection] = []
-        for m in streams[group].members {
+        for (m, pooling) in streams[group].members {
             let model = models[m]
-            let values = model.head.scores(pass.features[model.layer]!)
-            for (hop, value) in zip(pass.hops, values) {
+            let (hops, features) = pass.pooled[pooling]
+            let values = model.head.scores(features[model.layer]!)
+            for (hop, value) in zip(hops, values) {
                 report?(HopScore(sample: hop, model: m, score: value))
                 if gates[m].step(hop: hop, score: value) {
                     detections.append(Detection(time: Double(hop) / Double(AudioFormat.sampleRate), model: model.name, score: value))

@@ -15,6 +15,9 @@ import Foundation
 ///    negative hop and every window an out-of-fold score; the threshold is calibrated on the
 ///    negative ones for `targetFAPerHour`, and the false-reject rate there is estimated on
 ///    the windows. The final head is then fitted on everything.
+///
+/// The command line calls `BLAS.setThreads(1)` first (the workers share out the audio); do
+/// the same to get its model bit for bit, as OpenBLAS rounds differently with more threads.
 public struct Trainer: Sendable {
     public let encoder: WhisperEncoder
     public var options: TrainingOptions
@@ -34,11 +37,6 @@ public struct Trainer: Sendable {
         }
         guard !input.positives.isEmpty else { throw WakeWordError.invalidInput("no positive clips given") }
         guard !input.negatives.isEmpty else { throw WakeWordError.invalidInput("no negative audio given") }
-        // One BLAS thread per call while training (the workers share out the audio), so the
-        // model is the same whoever calls: the command line, or an app with BLAS threads on.
-        let blasThreads = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(blasThreads) }
 
         // 1. Clips.
         var clips: [PositiveClip] = []
