@@ -36,12 +36,15 @@ def make_hour(path):
 
 
 def run_wakeword(binary, models, audio):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(["taskset", "-c", "0", str(binary), "detect", "--quiet", *sum((["--model", m] for m in models), []), str(audio)],
-                   check=True, stdout=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, after.ru_maxrss / 1024  # MB (ru_maxrss is the largest child so far, in KiB)
+    """CPU seconds and peak resident MB of this one process (os.wait4: its own rusage, not the
+    largest child so far, which would be a peer's Python)."""
+    process = subprocess.Popen(["taskset", "-c", "0", str(binary), "detect", "--quiet", *sum((["--model", m] for m in models), []), str(audio)],
+                               stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"wakeword detect failed with {process.returncode}")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # ru_maxrss in KiB
 
 
 def run_peer(peer, models, audio):
