@@ -46,7 +46,6 @@ public struct FeatureStream: Sendable {
         historyStart = schedule.keptUpTo / Windowing.samplesPerPosition
     }
 
-
     /// Feature length with the stream's own windowing: encoder width times the number of pools.
     public var featureCount: Int { encoder.dimensions.width * windowing.pools.count }
 

@@ -60,7 +60,4 @@ public enum BLAS {
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))
     }
-
-    /// Threads OpenBLAS uses for one call now.
-    public static var threads: Int { Int(openblas_get_num_threads()) }
 }

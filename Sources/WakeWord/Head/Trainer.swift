@@ -124,6 +124,11 @@ public struct Trainer: Sendable {
         return (set, negatives.results.reduce(0) { $0 + $1.paths.count }, negatives.skipped, hits, windows.count + negatives.results.count - hits)
     }
 
+    /// Why a recording was skipped: our errors name their file; others get the path.
+    private static func skipReason(_ error: Error, path: String) -> String {
+        (error as? WakeWordError).map(String.init(describing:)) ?? "\(path): \(error.localizedDescription)"
+    }
+
     private var refractorySamples: Int { Int((options.refractory * Double(AudioFormat.sampleRate)).rounded()) }
 
     /// The standard windowing with its long pool stretched for long wake words: the median
@@ -157,7 +162,7 @@ public struct Trainer: Sendable {
                 groups[groups.count - 1].append(path)
                 length += duration
             } catch {
-                let reason = (error as? WakeWordError).map(String.init(describing:)) ?? "\(path): \(error.localizedDescription)"
+                let reason = Trainer.skipReason(error, path: path)
                 skipped.append((path, reason))
                 warn("skipping \(reason)")
             }
@@ -186,7 +191,7 @@ public struct Trainer: Sendable {
             case .success(let recording): results.append(recording)
             case .failure(WakeWordError.interrupted): throw WakeWordError.interrupted
             case .failure(let error):
-                let reason = (error as? WakeWordError).map(String.init(describing:)) ?? "\(paths[0]): \(error.localizedDescription)"
+                let reason = Trainer.skipReason(error, path: paths[0])
                 skipped += paths.map { ($0, reason) }
                 warn("skipping \(paths.count) negative recording\(paths.count == 1 ? "" : "s") streamed together: \(reason)")
             }
