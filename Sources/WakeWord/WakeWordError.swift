@@ -23,6 +23,10 @@ public enum WakeWordError: Error, Equatable, CustomStringConvertible, Sendable {
     case writeFailed(path: String, reason: String)
     /// The work was stopped (Ctrl-C) before it finished; nothing was written.
     case interrupted
+    /// A Wyoming client sent bytes or an event the protocol does not allow (`wakeword serve`).
+    case badEvent(String)
+    /// A server address cannot be used or a socket call failed.
+    case network(address: String, reason: String)
 
     public var description: String {
         switch self {
@@ -50,6 +54,10 @@ public enum WakeWordError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(path): cannot write: \(reason)"
         case .interrupted:
             return "interrupted; no output was written and existing files are unchanged"
+        case .badEvent(let reason):
+            return "bad Wyoming event: \(reason)"
+        case .network(let address, let reason):
+            return "\(address): \(reason)"
         }
     }
 }
