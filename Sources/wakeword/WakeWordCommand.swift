@@ -12,6 +12,6 @@ struct WakeWordCommand: ParsableCommand {
             the encoder weights and build.
             """,
         version: WakeWordVersion.current,
-        subcommands: [Train.self, Detect.self, Eval.self, Features.self, Embed.self, Bench.self]
+        subcommands: [Train.self, Detect.self, Eval.self, Features.self, Embed.self, Bench.self, Serve.self]
     )
 }
