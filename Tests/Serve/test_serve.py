@@ -183,6 +183,20 @@ def main():
         same(found, expected)
         assert closing == "detection", closing
 
+    @test("a detection arrives while the stream is still open, before audio-stop")
+    def _():
+        async def open_stream():
+            async with server.client() as client:
+                await client.write_event(AudioStart(rate=16000, width=2, channels=1, timestamp=0).event())
+                ten = audio16[:10 * 32000]
+                for start in range(0, len(ten), 2048):
+                    await client.write_event(AudioChunk(rate=16000, width=2, channels=1, audio=ten[start:start + 2048]).event())
+                event = await asyncio.wait_for(client.read_event(), 30)
+                return Detection.from_event(event) if Detection.is_type(event.type) else event
+        detection = asyncio.run(open_stream())
+        assert isinstance(detection, Detection), detection
+        same([(detection.name, detection.timestamp / 1000)], [d for d in expected if d[1] < 10])
+
     @test("44.1 kHz stereo gives the same detections")
     def _():
         found, _ = asyncio.run(stream(server, audio44, 44100, 2))
@@ -215,6 +229,9 @@ def main():
     survives("header without a newline, past the limit", b"x" * (70 << 10))
     survives("unknown event type", b'{"type": "make-coffee"}\n')
     survives("bad audio format", b'{"type": "audio-start", "data": {"rate": 16000, "width": 7, "channels": 1}}\n')
+    survives("JSON nested 60000 deep", b'{"type": "x", "data": {"a": ' + b"[" * 60000 + b"\n")
+    survives("data block nested a million deep", b'{"type": "x", "data_length": 1048576}\n' + b"[" * 1048576)
+    survives("number too large for a double", b'{"type": "ping", "data": {"text": 1e999}, "payload_length": 1e999}\n')
 
     @test("disconnect mid-payload is logged and survived")
     def _():
@@ -246,10 +263,14 @@ def main():
     def _():
         status, log = server.stop()
         assert status == 0, log
-        assert "stopped" in log.splitlines()[-1], log
-        for reason in ["is not a JSON object", "is over the limit", "longer than", "unknown event type", "width 7 bytes",
-                       "in the middle of an event"]:
-            assert sum(reason in line for line in log.splitlines()) == 1, f"{reason!r} not logged once:\n{log}"
+        lines = log.splitlines()
+        assert "stopped" in lines[-1] and "Fatal" not in log, log
+        # One line per dropped connection: the eight bad inputs above and the cut one.
+        dropped = [line for line in lines if re.search(r"client \d+ .*: (closed: bad Wyoming event|disconnected in the middle)", line)]
+        assert len(dropped) == 9, "\n".join(dropped)
+        for reason in ["is not a JSON object", "payload_length 999999999999 is over the limit", "longer than", "unknown event type",
+                       "width 7 bytes", "in the middle of an event"]:
+            assert any(reason in line for line in dropped), f"{reason!r} not logged:\n{log}"
 
     passed = sum(results)
     print(f"serve: {passed} passed, {len(results) - passed} failed")

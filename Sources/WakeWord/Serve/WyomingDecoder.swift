@@ -28,6 +28,9 @@ public struct WyomingDecoder: Sendable {
     private var buffer: [UInt8] = []
     /// Bytes of `buffer` already consumed.
     private var start = 0
+    /// Bytes from `start` already searched for the header's newline (a header arriving a byte
+    /// at a time is scanned once, not once per byte).
+    private var scanned = 0
     private var pending: Header?
 
     public init(limits: Limits = Limits()) {
@@ -51,7 +54,8 @@ public struct WyomingDecoder: Sendable {
     /// The next whole event, or nil when more bytes are needed.
     public mutating func next() throws -> WyomingEvent? {
         if pending == nil {
-            guard let newline = buffer[start...].firstIndex(of: 0x0A) else {
+            guard let newline = buffer[(start + scanned)...].firstIndex(of: 0x0A) else {
+                scanned = bufferedBytes
                 if bufferedBytes > limits.header {
                     throw WakeWordError.badEvent("a header line is longer than \(limits.header) bytes (no newline)")
                 }
@@ -62,6 +66,7 @@ public struct WyomingDecoder: Sendable {
             }
             let line = Array(buffer[start..<newline])
             start = newline + 1
+            scanned = 0
             pending = try WyomingDecoder.header(line, limits: limits)
         }
         let header = pending!

@@ -62,7 +62,7 @@ public final class WyomingSession {
             stream = nil
             return none ? found + [WyomingEvent(type: "not-detected")] : found
         case "ping":
-            return [WyomingEvent(type: "pong", data: event.data["text"].map { ["text": $0] } ?? [:])]
+            return [WyomingEvent(type: "pong", data: event.data["text"]?.string.map { ["text": .string($0)] } ?? [:])]
         case "select-program":
             return []
         default:
