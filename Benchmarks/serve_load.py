@@ -18,7 +18,7 @@
 3. Memory over reconnects: --connections short connections, each streaming 5 s of the stream,
    as a satellite that reconnects makes; VmRSS after the first 10 and after the last.
 """
-import argparse, asyncio, os, re, statistics, subprocess, sys, tempfile, time
+import argparse, asyncio, os, re, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
@@ -54,6 +54,8 @@ class Server:
             found = re.search(r"listening on tcp://127\.0\.0\.1:(\d+)", line)
             if found:
                 self.port = int(found.group(1))
+                # Drain the log (one line per connection) so the pipe never fills and blocks the server.
+                threading.Thread(target=lambda: self.process.stderr.read(), daemon=True).start()
                 return
         sys.exit("the server did not start")
 

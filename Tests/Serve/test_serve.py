@@ -12,10 +12,10 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -54,6 +54,9 @@ class Server:
             if found:
                 self.address = found.group(1)
                 break
+        # Keep reading the log, so a long run never fills the pipe and blocks the server.
+        self.reader = threading.Thread(target=lambda: self.lines.extend(self.process.stderr), daemon=True)
+        self.reader.start()
 
     def client(self):
         if self.address.startswith("unix://"):
@@ -64,9 +67,8 @@ class Server:
     def stop(self):
         """SIGTERM; returns the exit status and the rest of the log."""
         self.process.send_signal(signal.SIGTERM)
-        rest = self.process.stderr.read()
         status = self.process.wait(timeout=30)
-        self.lines.append(rest)
+        self.reader.join(timeout=10)
         return status, "".join(self.lines)
 
 
