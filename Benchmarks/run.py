@@ -18,7 +18,7 @@ Protocol (on ../shared/data, see its README):
 - Peers run on the mixed clips `wakeword eval --save-audio` wrote and the same negative files
   (Benchmarks/peers.py), with the same event rule.
 """
-import argparse, json, os, random, shutil, subprocess, sys, time
+import argparse, json, os, random, re, shutil, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,6 +335,10 @@ def write_results(results, args):
            "## Encoder speed (`wakeword bench`, one thread)", "", "```", m["bench"].strip(), "```", "",
            "## Detection speed against the peers (`Benchmarks/speed.py`)", "", m["speed"].strip(), "",
            "## Ten hours on stdin (`Benchmarks/long_run.py`)", "", "```", m["long_run"].strip(), "```", ""]
+    # Sections other scripts write (Benchmarks/serve_load.py --write) are kept as they were.
+    previous = (ROOT / "Benchmarks/RESULTS.md").read_text() if (ROOT / "Benchmarks/RESULTS.md").exists() else ""
+    kept = re.search(r"^## Serving over Wyoming.*?(?=^## )", previous, re.S | re.M)
+    md += [kept.group(0).rstrip("\n"), ""] if kept else []
     md += ["## Commands", "", "```", *LOG, "```", ""]
     (ROOT / "Benchmarks/RESULTS.md").write_text("\n".join(md))
     print("wrote Benchmarks/RESULTS.md")

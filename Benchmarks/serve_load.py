@@ -2,7 +2,10 @@
 """`wakeword serve` under load, on this machine's loopback only. Needs the wyoming client
 (scripts/test-serve makes .venv-test with it): run with .venv-test/bin/python.
 
-    .venv-test/bin/python Benchmarks/serve_load.py --model M.wakeword [--repeats 3] [--hour-copies 52]
+    .venv-test/bin/python Benchmarks/serve_load.py --model M.wakeword [--repeats 3] [--hour-copies 52] [--write]
+
+Prints a Markdown section; --write also puts it into Benchmarks/RESULTS.md (replacing the
+previous one; Benchmarks/run.py keeps it when it rewrites the file).
 
 1. CPU per audio second: audio-samples/stream/stream.flac repeated 5 times (5.8 min) is
    streamed as 16-bit 16 kHz chunks of 64 ms through one connection to a server pinned to
@@ -14,7 +17,8 @@
    Median of --repeats runs each, interleaved.
 2. Memory over an hour: the stream repeated --hour-copies times (52: 60.2 min, 208 labelled
    words) is streamed through one connection, as fast as the server takes it; the server's
-   resident memory (VmRSS) is read every 5 minutes of audio, and its peak (VmHWM) at the end.
+   resident memory (VmRSS) is read every 5 minutes of audio, and its peak (VmHWM) at the end;
+   `wakeword detect` runs on the same hour as one file, for the detections to compare.
 3. Memory over reconnects: --connections short connections, each streaming 5 s of the stream,
    as a satellite that reconnects makes; VmRSS after the first 10 and after the last.
 """
@@ -99,6 +103,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--hour-copies", type=int, default=52)
     parser.add_argument("--connections", type=int, default=300)
+    parser.add_argument("--write", action="store_true", help="put the section into Benchmarks/RESULTS.md")
     args = parser.parse_args()
     one = pcm(STREAM)
     seconds = len(one) / 2 / RATE
@@ -117,8 +122,10 @@ def main():
         server.stop()
         detected.append((detect_cpu(args.model, long_file) - detect_cpu(args.model, short_file)) / (audio_seconds - 2))
         print(f"run: served {served[-1]:.4f}, detect {detected[-1]:.4f} CPU s per audio s; {count} detections served", flush=True)
-    print(f"CPU seconds per audio second (median of {args.repeats}): served stream {statistics.median(served):.4f}, "
-          f"wakeword detect {statistics.median(detected):.4f}")
+    cpu_line = (f"CPU seconds per audio second, one core (taskset -c 0), median of {args.repeats}: served stream "
+                f"{statistics.median(served):.4f}, `wakeword detect` {statistics.median(detected):.4f} "
+                f"(ratio {statistics.median(served) / statistics.median(detected):.2f}; {audio_seconds / 60:.1f} min of audio each)")
+    print(cpu_line, flush=True)
 
     server = Server(args.model)
     pid = server.process.pid
@@ -136,9 +143,16 @@ def main():
     samples.append((args.hour_copies * seconds / 60, memory_mb(pid, "VmRSS")))
     peak = memory_mb(pid, "VmHWM")
     server.stop()
-    print(f"{args.hour_copies * seconds / 60:.1f} min streamed in {wall:.0f} s through one connection: {count} detections "
-          f"({4 * args.hour_copies} labelled words); peak RSS {peak:.0f} MB")
-    print("RSS (MB) by minutes of audio: " + ", ".join(f"{m:.0f}: {r:.0f}" for m, r in samples))
+    # The same hour as one file through `wakeword detect`: the detections the server should match.
+    hour_file = scratch / "hour.flac"
+    subprocess.run(["sox", *[str(STREAM)] * args.hour_copies, str(hour_file)], check=True)
+    detect_count = len(subprocess.run([str(BIN), "detect", "--model", args.model, str(hour_file), "--quiet"],
+                                      check=True, capture_output=True, text=True).stdout.splitlines())
+    hour_line = (f"{args.hour_copies * seconds / 60:.1f} min streamed in {wall:.0f} s through one connection: {count} detections "
+                 f"({4 * args.hour_copies} labelled words; `wakeword detect` on the same hour as one file: {detect_count}); "
+                 f"peak RSS {peak:.0f} MB")
+    rss_line = "RSS (MB) by minutes of audio: " + ", ".join(f"{m:.0f}: {r:.0f}" for m, r in samples)
+    print(hour_line, rss_line, sep="\n", flush=True)
 
     server = Server(args.model)
     pid = server.process.pid
@@ -149,7 +163,32 @@ def main():
         if n in (10, args.connections):
             after[n] = memory_mb(pid, "VmRSS")
     server.stop()
-    print(f"{args.connections} connections of 5 s each: RSS {after[10]:.0f} MB after 10, {after[args.connections]:.0f} MB after {args.connections}")
+    reconnect_line = (f"{args.connections} connections of 5 s each: RSS {after[10]:.0f} MB after 10, "
+                      f"{after[args.connections]:.0f} MB after {args.connections}")
+    print(reconnect_line)
+    section = "\n".join([HEADING, "", f"Model: {Path(args.model).name} (the serve tests' alexa, layer 1). Loopback TCP, 64 ms chunks of "
+                         "16-bit 16 kHz PCM, the server pinned to core 0 and the client on core 1.", "", "- " + cpu_line,
+                         "- " + hour_line, "- " + rss_line, "- " + reconnect_line, "", "```",
+                         ".venv-test/bin/python Benchmarks/serve_load.py --model " + args.model + " --write", "```", ""])
+    if args.write:
+        write_section(section)
+
+
+HEADING = "## Serving over Wyoming (`Benchmarks/serve_load.py`)"
+
+
+def write_section(section):
+    """Replaces this benchmark's section of RESULTS.md, or inserts it before ## Commands."""
+    path = ROOT / "Benchmarks/RESULTS.md"
+    text = path.read_text()
+    old = re.search(re.escape(HEADING) + r".*?(?=^## )", text, re.S | re.M)
+    if old:
+        text = text[:old.start()] + section + "\n" + text[old.end():]
+    else:
+        at = text.find("## Commands")
+        text = text[:at] + section + "\n" + text[at:] if at >= 0 else text + "\n" + section
+    path.write_text(text)
+    print(f"wrote the section into {path}")
 
 
 if __name__ == "__main__":

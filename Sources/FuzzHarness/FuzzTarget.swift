@@ -11,6 +11,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case ctranslate2
     /// Any audio file, decoded whole through libsndfile and libsoxr.
     case audio
+    /// Bytes from a Wyoming client (`wakeword serve`): the event framing, then each audio
+    /// event's format and PCM conversion.
+    case wyoming
 
     public func run(_ data: Data) {
         switch self {
@@ -33,6 +36,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             // Bound the work: a header may declare hours of audio at a huge rate.
             var total = 0
             while total < 10 * AudioFormat.sampleRate, let chunk = try? reader.read(maxFrames: 8_192), !chunk.isEmpty { total += chunk.count }
+        case .wyoming:
+            var decoder = WyomingDecoder()
+            decoder.append(data)
+            while let event = try? decoder.next() {
+                guard event.type.hasPrefix("audio"), let format = try? PCMFormat(event: event) else { continue }
+                let converter = PCMConverter(format: format)
+                _ = converter.convert(event.payload) + converter.finish()
+            }
         }
     }
 }
