@@ -11,7 +11,9 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -64,9 +66,9 @@ class Server:
         host, port = self.address[len("tcp://"):].rsplit(":", 1)
         return AsyncTcpClient(host, int(port))
 
-    def stop(self):
-        """SIGTERM; returns the exit status and the rest of the log."""
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, number=signal.SIGTERM):
+        """Sends the signal; returns the exit status and the log."""
+        self.process.send_signal(number)
         status = self.process.wait(timeout=30)
         self.reader.join(timeout=10)
         return status, "".join(self.lines)
@@ -247,19 +249,34 @@ def main():
         found, _ = asyncio.run(stream(server, audio16[:8 * 32000], 16000, 1))
         same(found, [d for d in expected if d[1] < 8])
 
-    @test("unix socket: describe and a stream work")
+    @test("unix socket, models from a folder: describe and a stream work; Ctrl-C (SIGINT) stops it")
     def _():
         path = os.path.join(scratch, "serve.sock")
-        unix = Server(binary, [model], "unix://" + path)
+        unix = Server(binary, [os.path.dirname(model)], "unix://" + path)
         try:
             info = asyncio.run(describe(unix))
             assert [m.name for m in info.wake[0].models] == [name]
             found, _ = asyncio.run(stream(unix, audio16[:25 * 32000], 16000, 1))
             same(found, [d for d in expected if d[1] < 25])
         finally:
-            status, log = unix.stop()
+            status, log = unix.stop(signal.SIGINT)
         assert status == 0, log
         assert not os.path.exists(path), "the socket file was left behind"
+
+    @test("a busy port, a bad --uri and two models of one name fail at start with a one-line error")
+    def _():
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        copy = os.path.join(scratch, "copy.wakeword")
+        shutil.copy(model, copy)
+        for arguments, message in [(["--uri", f"tcp://127.0.0.1:{busy.getsockname()[1]}", "--model", model], "Address already in use; stop what"),
+                                   (["--uri", "http://127.0.0.1:1", "--model", model], "unknown scheme; use tcp://HOST:PORT"),
+                                   (["--uri", "tcp://127.0.0.1:0", "--model", model, "--model", copy], f"two models are named {name}")]:
+            run = subprocess.run([binary, "serve", *arguments], capture_output=True, text=True, timeout=60)
+            lines = run.stderr.splitlines()
+            assert run.returncode == 1 and len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], run.stderr
+        busy.close()
 
     @test("SIGTERM stops the server cleanly, and the log has one line per dropped connection")
     def _():

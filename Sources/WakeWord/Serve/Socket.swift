@@ -49,7 +49,8 @@ public final class Socket: @unchecked Sendable {
             var one: Int32 = 1
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
             guard bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-                throw fail("cannot listen")
+                let code = errno
+                throw fail("cannot listen", code).adding(code == EADDRINUSE ? "; stop what listens there or pick another port" : "")
             }
             guard Glibc.listen(fd, backlog) == 0 else { throw fail("cannot listen") }
             return sock
@@ -72,7 +73,10 @@ public final class Socket: @unchecked Sendable {
             let bound = withUnsafePointer(to: &socketAddress) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
-            guard bound == 0 else { throw fail("cannot listen") }
+            guard bound == 0 else {
+                let code = errno
+                throw fail("cannot listen", code).adding(code == EACCES || code == ENOENT ? "; check that the folder exists and is writable" : "")
+            }
             guard Glibc.listen(fd, backlog) == 0 else { throw fail("cannot listen") }
             return sock
         }
@@ -165,5 +169,13 @@ public final class Socket: @unchecked Sendable {
         guard status == 0, Int32(storage.ss_family) != AF_UNIX else { return "unix socket peer" }
         func text(_ chars: [CChar]) -> String { String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         return Int32(storage.ss_family) == AF_INET6 ? "[\(text(host))]:\(text(service))" : "\(text(host)):\(text(service))"
+    }
+}
+
+private extension WakeWordError {
+    /// The same network error with advice appended to its reason.
+    func adding(_ advice: String) -> WakeWordError {
+        guard case .network(let address, let reason) = self, !advice.isEmpty else { return self }
+        return .network(address: address, reason: reason + advice)
     }
 }
