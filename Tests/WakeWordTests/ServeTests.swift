@@ -43,6 +43,15 @@ import Testing
         #expect(String(decoding: WyomingEvent(type: "describe").encoded(), as: UTF8.self) == #"{"type":"describe","version":"\#(WyomingEvent.protocolVersion)"}"# + "\n")
     }
 
+    @Test("JSON parses with booleans and the numbers 0 and 1 kept apart; invalid JSON is nil")
+    func jsonParse() {
+        #expect(JSONValue.parse(Array(#"{"t":true,"f":false,"one":1,"zero":0,"x":-2.5e3,"s":"é","n":null,"a":[]}"#.utf8)) == .object([
+            "t": .bool(true), "f": .bool(false), "one": .number(1), "zero": .number(0), "x": .number(-2_500), "s": .string("é"), "n": .null, "a": .array([]),
+        ]))
+        #expect(JSONValue.parse(Array("{\"a\": ".utf8)) == nil)
+        #expect(JSONValue.parse(Array(String(repeating: "[", count: 100_000).utf8)) == nil)
+    }
+
     @Test("data in the header and in the data block are merged, the block winning")
     func mergedData() throws {
         let bytes = Array(#"{"type":"x","data":{"a":1,"b":2},"data_length":8}"#.utf8) + [0x0A] + Array(#"{"b":30}"#.utf8)

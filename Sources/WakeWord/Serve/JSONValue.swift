@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON value as Wyoming events carry it in their `data`: objects keep their keys, numbers
 /// are Double (exact for integers up to 2^53, which covers every length, rate and time stamp).
-public enum JSONValue: Sendable, Equatable, Codable {
+public enum JSONValue: Sendable, Equatable, Encodable {
     case null
     case bool(Bool)
     case number(Double)
@@ -10,14 +10,37 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+    /// Parses JSON text (Foundation's JSONSerialization, which bounds nesting depth); nil when
+    /// it is not valid JSON.
+    public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
+        return JSONValue(foundation: object)
+    }
+
+    /// Converts what JSONSerialization returns; nil for anything else.
+    private init?(foundation object: Any) {
+        switch object {
+        case is NSNull: self = .null
+        case let string as String: self = .string(string)
+        case let number as NSNumber:
+            // Booleans come as NSNumbers of ObjC type "c" (char); JSON numbers never do.
+            if String(cString: number.objCType) == "c" { self = .bool(number.boolValue) } else { self = .number(number.doubleValue) }
+        case let array as [Any]:
+            var values: [JSONValue] = []
+            for element in array {
+                guard let value = JSONValue(foundation: element) else { return nil }
+                values.append(value)
+            }
+            self = .array(values)
+        case let dictionary as [String: Any]:
+            var members: [String: JSONValue] = [:]
+            for (key, element) in dictionary {
+                guard let value = JSONValue(foundation: element) else { return nil }
+                members[key] = value
+            }
+            self = .object(members)
+        default: return nil
+        }
     }
 
     public func encode(to encoder: Encoder) throws {

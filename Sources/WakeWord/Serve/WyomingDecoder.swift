@@ -74,7 +74,7 @@ public struct WyomingDecoder: Sendable {
         var data = header.data
         if header.dataLength > 0 {
             let block = Array(buffer[start..<(start + header.dataLength)])
-            guard case .object(let extra)? = try? JSONDecoder().decode(JSONValue.self, from: Data(block)) else {
+            guard case .object(let extra)? = JSONValue.parse(block) else {
                 throw WakeWordError.badEvent("the \(header.dataLength)-byte data block of a \(header.type) event is not a JSON object")
             }
             data.merge(extra) { $1 }
@@ -88,7 +88,7 @@ public struct WyomingDecoder: Sendable {
 
     private static func header(_ line: [UInt8], limits: Limits) throws -> Header {
         let shown = String(decoding: line.prefix(60), as: UTF8.self).debugDescription
-        guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(line)) else {
+        guard case .object(let fields)? = JSONValue.parse(line) else {
             throw WakeWordError.badEvent("the header line \(shown) is not a JSON object")
         }
         guard let type = fields["type"]?.string, !type.isEmpty else {
