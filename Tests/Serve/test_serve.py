@@ -1,6 +1,6 @@
 """End-to-end tests of `wakeword serve` through the real Wyoming client (the `wyoming` package).
 
-    test_serve.py WAKEWORD_BINARY MODEL [--encoder DIR]
+    test_serve.py WAKEWORD_BINARY MODEL      (the encoder: $WAKEWORD_ENCODER, else the binary's default)
 
 Starts the server on a free loopback port (and on a unix socket), streams the project's
 labelled stream through it and compares the detections with `wakeword detect` on the same
@@ -25,7 +25,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient, AsyncUnixClient
 from wyoming.event import Event
 from wyoming.info import Describe, Info
-from wyoming.wake import Detect, Detection, NotDetected
+from wyoming.wake import Detect, Detection
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STREAM = os.path.join(ROOT, "audio-samples", "stream", "stream.flac")
@@ -43,8 +43,8 @@ def pcm(path, rate, channels):
 class Server:
     """`wakeword serve` in a child process; `address` is what it reports it listens on."""
 
-    def __init__(self, binary, models, uri, extra=()):
-        self.process = subprocess.Popen([binary, "serve", "--uri", uri, *sum((["--model", m] for m in models), []), *extra],
+    def __init__(self, binary, models, uri):
+        self.process = subprocess.Popen([binary, "serve", "--uri", uri, *sum((["--model", m] for m in models), [])],
                                         stderr=subprocess.PIPE, text=True)
         self.lines = []
         while True:
@@ -291,6 +291,8 @@ def main():
                        "width 7 bytes", "in the middle of an event"]:
             assert any(reason in line for line in dropped), f"{reason!r} not logged:\n{log}"
 
+    if server.process.poll() is None:  # the SIGTERM test failed to stop it
+        server.process.kill()
     passed = sum(results)
     print(f"serve: {passed} passed, {len(results) - passed} failed")
     sys.exit(0 if passed == len(results) else 1)
