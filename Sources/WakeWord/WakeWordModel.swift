@@ -31,6 +31,19 @@ public struct WakeWordModel: Sendable {
         (self.head, self.encoder, self.frontEnd, self.training) = (head, encoder, frontEnd, training)
     }
 
+    /// Why this model at `threshold` will miss most of its words, or nil: a threshold so close
+    /// to 1 that the head's scores seldom reach it, or training's own estimate of its misses.
+    public func firingProblem(threshold: Float? = nil) -> String? {
+        let threshold = threshold ?? self.threshold
+        if threshold >= 0.9999 {
+            return String(format: "its threshold %.5f is so close to 1 that it will seldom fire", threshold)
+        }
+        if threshold == self.threshold, training.expectedFRR > 0.5 {
+            return String(format: "training expects it to miss %.0f%% of its words at threshold %.4f", 100 * training.expectedFRR, threshold)
+        }
+        return nil
+    }
+
     /// Fails unless `encoder` is the one this model was trained on.
     public func check(against encoder: WhisperEncoder, path: String) throws {
         guard encoder.identity == self.encoder else {
@@ -46,7 +59,7 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var copiesPerClip = 0
     public var negativeFiles = 0
     public var negativeSeconds = 0.0
-    /// Seconds of negative audio the threshold was calibrated on (as given, without added noise).
+    /// Seconds of negative audio the threshold was calibrated on (with the noisy streams).
     public var calibrationSeconds = 0.0
     public var trainingExamples = 0
     public var seed: UInt64 = 0

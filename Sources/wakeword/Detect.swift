@@ -66,6 +66,11 @@ struct Detect: ParsableCommand {
         Interrupt.install()
         var detector = try Detector(models: wakeModels, encoder: try encoder.load(),
                                     thresholds: threshold.map { t in wakeModels.map { _ in t } }, refractory: refractory, modelPaths: models)
+        for (path, model) in zip(models, wakeModels) {
+            if let problem = model.firingProblem(threshold: threshold) {
+                FileHandle.standardError.write(Data("warning: \(path): \(problem); retrain it with more clips and negative audio, or pass --threshold\n".utf8))
+            }
+        }
         let trace = try scores.map { try ScoreTrace(path: $0, models: wakeModels.map(\.name)) }
         var count = 0
         var samples = 0

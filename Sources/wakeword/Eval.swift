@@ -73,6 +73,9 @@ struct Eval: ParsableCommand {
         evaluator.saveAudio = saveAudio
         if let threads { evaluator.threads = threads }
         let display = ProgressDisplay(quiet: quiet)
+        if let problem = wakeModel.firingProblem() {
+            display.message("warning: \(model): \(problem); the report shows how many words it misses")
+        }
         let record = try evaluator.evaluate(positives: positiveFiles, negatives: negativeFiles, noise: noiseFiles,
                                             progress: { display.update($0, done: $1, total: $2) },
                                             warn: { display.message("warning: \($0)") },

@@ -147,11 +147,16 @@ struct Train: ParsableCommand {
                      summary.positiveClips, summary.positiveClipsSkipped, summary.negativeFiles, summary.negativeSeconds / 60))
         print(String(format: "threshold %.4f: expected %.1f%% false rejects, %.2f false accepts per hour (cross-validated%@)",
                      calibration.threshold, 100 * outcome.expectedFRR, calibration.expectedFAPerHour,
-                     calibration.extrapolated ? String(format: "; extrapolated beyond the %.1f min of clean negatives, %d false accepts in them",
+                     calibration.extrapolated ? String(format: "; extrapolated beyond the %.1f min of negatives, %d false accepts in them",
                                                        summary.calibrationSeconds / 60, calibration.observedEvents) : ""))
         print(String(format: "took %.1f s; feature cache: %d reused, %d computed", Date().timeIntervalSince(started), outcome.cacheHits, outcome.cacheMisses))
         let hours = summary.calibrationSeconds / 3600
-        if targetFAPerHour * hours < 0.25 {
+        if calibration.limitedByFalseRejects {
+            display.message(String(format: "warning: at %g false accepts per hour this model would miss most words; its threshold keeps %.0f%% of"
+                + " held-out clips instead and fired %.1f times per hour on the negatives (%d in %.0f min). Give more clips of the word"
+                + " (20 or more) and more negative audio.", targetFAPerHour, 100 * (1 - outcome.expectedFRR),
+                calibration.expectedFAPerHour, calibration.observedEvents, 60 * hours))
+        } else if targetFAPerHour * hours < 0.25 {
             display.message(String(format: "warning: %.0f minutes of negative audio cannot show %g false accepts per hour; the threshold extrapolates far beyond it"
                 + " and may miss many words. Give an hour or more of audio from where the detector will run (scripts/setup --negatives fetches five"
                 + " hours of speech), or ask for --target-fa-per-hour %.0f.", 60 * hours, targetFAPerHour, max(1, (1 / hours).rounded(.up))))

@@ -199,6 +199,10 @@ import Testing
         // 0.5 per hour needs extrapolation beyond the highest peak.
         let half = calibration.threshold(forFAPerHour: 0.5)
         #expect(half.extrapolated && half.logit > 5 && half.observedEvents == 0)
+        // At a given logit the rates are counted: logit 2 lets the peaks 2...5 through.
+        let lowered = calibration.result(atLogit: 2)
+        #expect(!lowered.extrapolated && lowered.observedEvents == 4 && lowered.expectedFAPerHour == 4 && !lowered.limitedByFalseRejects)
+        #expect(lowered.threshold == TriggerHead.sigmoid(2))
     }
 
     @Test("the feature cache returns what was stored and treats damage as a miss")

@@ -30,6 +30,9 @@ public struct Calibration: Sendable {
         /// Events the held-out audio actually gives at the threshold.
         public let observedEvents: Int
         public let extrapolated: Bool
+        /// Lowered below the false-accept target's level so that the word is still detected
+        /// (`Trainer` does this when the target would miss too many held-out clips).
+        public var limitedByFalseRejects = false
     }
 
     public let streams: [Stream]
@@ -69,6 +72,13 @@ public struct Calibration: Sendable {
         let expected = extrapolated ? target : Double(observed) / max(hours, 1e-9)
         return Result(threshold: TriggerHead.sigmoid(logit), logit: logit, expectedFAPerHour: expected,
                       observedEvents: observed, extrapolated: extrapolated)
+    }
+
+    /// The rates at a given logit threshold, read off the data (no extrapolation).
+    public func result(atLogit logit: Float) -> Result {
+        let observed = events(atLogit: logit)
+        return Result(threshold: TriggerHead.sigmoid(logit), logit: logit, expectedFAPerHour: Double(observed) / max(hours, 1e-9),
+                      observedEvents: observed, extrapolated: false)
     }
 
     /// The logit at each stream's local maxima, highest first: a hop whose logit is the

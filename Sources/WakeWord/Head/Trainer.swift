@@ -78,7 +78,7 @@ public struct Trainer: Sendable {
         summary.copiesPerClip = options.copiesPerClip
         summary.negativeFiles = built.negativeFiles
         summary.negativeSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
-        summary.calibrationSeconds = Double(set.cleanNegativeSamples) / Double(AudioFormat.sampleRate)
+        summary.calibrationSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
         summary.trainingExamples = set.features.rows
         summary.seed = options.seed
         summary.date = ISO8601DateFormatter().string(from: Date())
@@ -182,7 +182,7 @@ public struct Trainer: Sendable {
             Result<NegativeRecording, Error> {
                 let hashes = try paths.map { ContentHash.of(try Data(contentsOf: URL(fileURLWithPath: $0), options: .alwaysMapped)).hex }
                 let (entry, samples, cached) = try features.negative(paths: paths, hashes: hashes, noise: noise, isCancelled: isCancelled)
-                return NegativeRecording(paths: paths, noisy: noise != nil, entry: entry, samples: samples, cached: cached)
+                return NegativeRecording(paths: paths, entry: entry, samples: samples, cached: cached)
             }
         }
         var results: [NegativeRecording] = []
@@ -237,7 +237,10 @@ public struct Trainer: Sendable {
 
     /// K-fold cross-validation over clips and negative chunks together: each fold's head is
     /// fitted without that fold, then scores it. The threshold is calibrated on the
-    /// out-of-fold scores of the negative audio as given (the noisy copies only train);
+    /// out-of-fold scores of all the negative audio, the streams mixed with noise included
+    /// (people talk over noise, and a head fires most readily there: calibrating on clean
+    /// speech alone set thresholds that fired several times an hour on the same speech at
+    /// 10 dB SNR, Benchmarks/RESULTS.md);
     /// a held-out window counts as detected if
     /// a hop labelled positive reaches it. The false-reject rate is read on the windows
     /// without noise or with noise at 10 dB SNR or more (the harder ones train, but would
@@ -250,7 +253,7 @@ public struct Trainer: Sendable {
             if isCancelled() { throw WakeWordError.interrupted }
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
             let head = fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
-            for (c, chunk) in set.chunks.enumerated() where chunk.fold == fold && !chunk.rows.isEmpty && !set.chunkNoisy[c] {
+            for (c, chunk) in set.chunks.enumerated() where chunk.fold == fold && !chunk.rows.isEmpty {
                 streams.append(Calibration.Stream(hops: set.chunkHops[c], logits: set.logits(head, rows: Array(chunk.rows))))
             }
             for (index, window) in set.windows.enumerated() where window.fold == fold && set.windowIsFair[index] {
@@ -259,8 +262,17 @@ public struct Trainer: Sendable {
             }
         }
         progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
-        let hours = Double(set.cleanNegativeSamples) / Double(AudioFormat.sampleRate) / 3600
-        let result = Calibration(streams: streams, hours: hours, refractory: refractorySamples).threshold(forFAPerHour: options.targetFAPerHour)
+        let hours = Double(set.negativeSamples) / Double(AudioFormat.sampleRate) / 3600
+        let calibration = Calibration(streams: streams, hours: hours, refractory: refractorySamples)
+        var result = calibration.threshold(forFAPerHour: options.targetFAPerHour)
+        // A threshold that misses most words is no detector: lower it to the level that keeps
+        // 1 - maximumExpectedFRR of the held-out windows, and say what it costs in false accepts.
+        let sorted = bestPositive.sorted()
+        let allowedMisses = Int(Double(sorted.count) * options.maximumExpectedFRR)
+        if allowedMisses < sorted.count, sorted[allowedMisses] < result.logit {
+            result = calibration.result(atLogit: sorted[allowedMisses])
+            result.limitedByFalseRejects = true
+        }
         let missed = bestPositive.filter { $0 < result.logit }.count
         progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
         return (result, bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count))

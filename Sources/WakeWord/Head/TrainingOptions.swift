@@ -23,6 +23,9 @@ public struct TrainingOptions: Sendable {
     public var seed: UInt64 = 0
     /// False accepts per hour the threshold is calibrated for.
     public var targetFAPerHour = 0.5
+    /// The threshold never misses more than this fraction of held-out clips: where the
+    /// false-accept target would, the threshold is lowered and the outcome says so.
+    public var maximumExpectedFRR = 0.2
     /// Seconds after a detection in which the model does not fire again.
     public var refractory = 1.0
     public var fitting = HeadFitting()

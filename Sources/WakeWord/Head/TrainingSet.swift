@@ -1,8 +1,6 @@
 /// Negative recordings streamed together: the head inputs at every hop.
 struct NegativeRecording: Sendable {
     let paths: [String]
-    /// Whether noise was mixed in (for training only: calibration reads the audio as given).
-    let noisy: Bool
     let entry: FeatureCache.Entry
     /// Length in samples.
     let samples: Int
@@ -23,7 +21,6 @@ struct TrainingSet {
     /// Negative chunks in time order within each recording, with their length in samples.
     let chunks: [Group]
     let chunkSamples: [Int]
-    let chunkNoisy: [Bool]
     let chunkHops: [[Int]]
     /// Augmented windows, each with the fold of its clip.
     let windows: [Group]
@@ -34,13 +31,13 @@ struct TrainingSet {
     init(negatives: [NegativeRecording], windows: [FeatureCache.Entry], clipOfWindow: [Int], windowIsFair: [Bool], clips: Int, folds: Int,
          generator: inout SplitMix64) {
         self.windowIsFair = windowIsFair
-        var entries: [FeatureCache.Entry] = [], samples: [Int] = [], chunkFold: [Int] = [], noisy: [Bool] = []
+        var entries: [FeatureCache.Entry] = [], samples: [Int] = [], chunkFold: [Int] = []
         let whole = negatives.count >= folds
         let fileFold = Array(negatives.indices).shuffled(using: &generator).enumerated()
             .reduce(into: [Int: Int]()) { $0[$1.element] = $1.offset % folds }
         for (i, recording) in negatives.enumerated() {
             if whole {
-                entries.append(recording.entry); samples.append(recording.samples); chunkFold.append(fileFold[i]!); noisy.append(recording.noisy)
+                entries.append(recording.entry); samples.append(recording.samples); chunkFold.append(fileFold[i]!)
                 continue
             }
             for part in 0..<folds {
@@ -48,7 +45,6 @@ struct TrainingSet {
                 entries.append(recording.entry.select(recording.entry.hops.indices.filter { recording.entry.hops[$0] > from && recording.entry.hops[$0] <= to }))
                 samples.append(to - from)
                 chunkFold.append(part)
-                noisy.append(recording.noisy)
             }
         }
         let clipFold = Array(0..<clips).shuffled(using: &generator).enumerated()
@@ -63,7 +59,6 @@ struct TrainingSet {
         chunks = zip(entries, chunkFold).map { group($0, $1) }
         self.windows = zip(windows, clipOfWindow).map { group($0, clipFold[$1]!) }
         chunkSamples = samples
-        chunkNoisy = noisy
         chunkHops = entries.map(\.hops)
     }
 
@@ -73,9 +68,6 @@ struct TrainingSet {
     }
 
     var negativeSamples: Int { chunkSamples.reduce(0, +) }
-
-    /// Samples of negative audio without added noise: what calibration counts hours of.
-    var cleanNegativeSamples: Int { zip(chunkSamples, chunkNoisy).filter { !$0.1 }.reduce(0) { $0 + $1.0 } }
 
     /// The head's logits for the listed rows, computed in blocks (no copy of all rows).
     func logits(_ head: TriggerHead, rows: [Int]) -> [Float] {
