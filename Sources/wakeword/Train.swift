@@ -9,10 +9,11 @@ struct Train: ParsableCommand {
             Positives are recordings of the wake word, one utterance each (5 to 20 are enough).
             Negatives are audio that never says it; without --negative the default set is used:
             a few minutes of read speech and household noise, plus five hours of speech once
-            fetched, looked for in $XDG_DATA_HOME/wakeword/negatives (~/.local/share/wakeword/negatives
-            when XDG_DATA_HOME is unset), then in the checkout this binary was built in. Encoder outputs are cached,
-            so training again over the same audio is fast. The model file is written only when
-            training succeeds; an existing file is replaced in one step, never half-written.
+            fetched, looked for in $XDG_DATA_HOME/wakeword/negatives (by default
+            ~/.local/share/wakeword/negatives), then in the checkout this binary was built in.
+            Encoder outputs are cached, so training again over the same audio is fast. The model
+            file is written only when training succeeds; an existing file is replaced in one
+            step, never half-written.
             """)
 
     @Option(name: .customLong("positive"), parsing: .upToNextOption,
