@@ -170,7 +170,9 @@ HEADER = ("| detector | own threshold | false rejects | false accepts / h (count
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "../shared/data")
-    parser.add_argument("--extra", type=Path, default=ROOT / ".cache/negatives")
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share")
+    fetched = data_home / "wakeword/negatives/debian-speech"  # scripts/setup --negatives; older set-ups left .cache/negatives
+    parser.add_argument("--extra", type=Path, default=fetched if (fetched / "SOURCES.md").exists() else ROOT / ".cache/negatives")
     parser.add_argument("--words", nargs="+", default=["alexa", "computer", "snowboy"])
     parser.add_argument("--ks", nargs="+", type=int, default=[5, 10, 20])
     parser.add_argument("--ablation-words", nargs="*", help="words for the per-layer, per-head table (default: --words)")

@@ -7,7 +7,7 @@ public enum WakeWordError: Error, Equatable, CustomStringConvertible, Sendable {
     case unreadable(path: String, reason: String)
     /// The file is not audio libsndfile can decode, or decodes to nothing usable.
     case badAudio(path: String, reason: String)
-    /// The encoder model directory or its files are missing.
+    /// The encoder model directory or its model.bin is missing (`path` names what was looked for).
     case encoderMissing(path: String)
     /// The encoder file is damaged, truncated or not a Whisper CTranslate2 model.
     case badEncoder(path: String, reason: String)
@@ -37,8 +37,9 @@ public enum WakeWordError: Error, Equatable, CustomStringConvertible, Sendable {
         case .badAudio(let path, let reason):
             return "\(path): not usable audio: \(reason)"
         case .encoderMissing(let path):
-            return "\(path): encoder model not found; run scripts/setup to fetch it, or pass --encoder DIR"
-                + " (or set WAKEWORD_ENCODER) to a directory holding model.bin and config.json"
+            return "\(path): encoder model not found (no such directory or no model.bin in it); get the Whisper tiny.en weights"
+                + " by running scripts/setup in the wakeword checkout (it puts them in ~/.local/share/wakeword/encoder/whisper-tiny.en),"
+                + " or pass the directory that holds model.bin and config.json"
         case .badEncoder(let path, let reason):
             return "\(path): not a usable Whisper encoder: \(reason); run scripts/setup to fetch a verified copy"
         case .badTensor(let path, let name, let reason):
@@ -47,7 +48,7 @@ public enum WakeWordError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(path): not a usable wake-word model: \(reason)"
         case .encoderMismatch(let path, let model, let loaded):
             return "\(path): this model was trained on encoder \(model) but the loaded encoder is \(loaded);"
-                + " pass the matching --encoder or retrain the model"
+                + " load the encoder it was trained on, or retrain the model"
         case .invalidInput(let message):
             return message
         case .writeFailed(let path, let reason):

@@ -7,10 +7,13 @@ struct Train: ParsableCommand {
         abstract: "Train a wake-word model from a few recordings of the word.",
         discussion: """
             Positives are recordings of the wake word, one utterance each (5 to 20 are enough).
-            Negatives are audio that never says it; without --negative the project's default set
-            (a few minutes of read speech and household noise) is used. Encoder outputs are cached,
-            so training again over the same audio is fast. The model file is written only when
-            training succeeds; an existing file is replaced in one step, never half-written.
+            Negatives are audio that never says it; without --negative the default set is used:
+            a few minutes of read speech and household noise, plus five hours of speech once
+            fetched, looked for in $XDG_DATA_HOME/wakeword/negatives (by default
+            ~/.local/share/wakeword/negatives), then in the checkout this binary was built in.
+            Encoder outputs are cached, so training again over the same audio is fast. The model
+            file is written only when training succeeds; an existing file is replaced in one
+            step, never half-written.
             """)
 
     @Option(name: .customLong("positive"), parsing: .upToNextOption,
@@ -18,11 +21,11 @@ struct Train: ParsableCommand {
     var positives: [String] = []
 
     @Option(name: .customLong("negative"), parsing: .upToNextOption,
-            help: ArgumentHelp("Audio that never contains the wake word: files or folders. Default: the project's audio-samples/negatives and, once scripts/setup --negatives has fetched it, .cache/negatives.", valueName: "path"))
+            help: ArgumentHelp("Audio that never contains the wake word: files or folders. Default: the default set (see above).", valueName: "path"))
     var negatives: [String] = []
 
     @Option(name: .customLong("noise"), parsing: .upToNextOption,
-            help: ArgumentHelp("Background noise to mix into training clips (0 to 20 dB SNR), besides the project's default noise.", valueName: "path"))
+            help: ArgumentHelp("Background noise to mix into training clips (0 to 20 dB SNR), besides the default noise (noise/ in the default negatives).", valueName: "path"))
     var noise: [String] = []
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Model file to write.", valueName: "model.wakeword"))
@@ -95,15 +98,16 @@ struct Train: ParsableCommand {
         guard FileManager.default.fileExists(atPath: outputDirectory.isEmpty ? "." : outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw WakeWordError.writeFailed(path: output, reason: "directory \(outputDirectory) does not exist")
         }
-        let defaults = ProjectPaths.defaultNegatives
+        let defaults = DefaultPaths.negatives
         let positiveFiles = try AudioPaths.expand(positives, what: "positive")
         let negativeFiles = try AudioPaths.expand(negatives.isEmpty ? defaults : negatives, what: "negative")
         guard !negativeFiles.isEmpty else {
-            throw ValidationError("no default negatives found (audio-samples/negatives); pass --negative")
+            throw WakeWordError.invalidInput("no default negatives found (looked in \(DefaultPaths.negativesSearched.joined(separator: ", ")));"
+                + " pass --negative with audio that never says the wake word")
         }
-        // The project's noise always joins the user's (each file once).
+        // The default noise always joins the user's (each file once).
         var seenNoise = Set<String>()
-        let noiseFiles = try AudioPaths.expand(noise + (ProjectPaths.defaultNoise.map { [$0] } ?? []), what: "noise")
+        let noiseFiles = try AudioPaths.expand(noise + (DefaultPaths.noise.map { [$0] } ?? []), what: "noise")
             .filter { seenNoise.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
 
         BLAS.setThreads(1)
@@ -158,8 +162,8 @@ struct Train: ParsableCommand {
                 calibration.expectedFAPerHour, calibration.observedEvents, 60 * hours))
         } else if targetFAPerHour * hours < 0.25 {
             display.message(String(format: "warning: %.0f minutes of negative audio cannot show %g false accepts per hour; the threshold extrapolates far beyond it"
-                + " and may miss many words. Give an hour or more of audio from where the detector will run (scripts/setup --negatives fetches five"
-                + " hours of speech), or ask for --target-fa-per-hour %.0f.", 60 * hours, targetFAPerHour, max(1, (1 / hours).rounded(.up))))
+                + " and may miss many words. Give an hour or more of audio from where the detector will run (scripts/setup --negatives, run in the"
+                + " wakeword checkout, adds five hours of speech to the default negatives), or ask for --target-fa-per-hour %.0f.", 60 * hours, targetFAPerHour, max(1, (1 / hours).rounded(.up))))
         }
     }
 }

@@ -8,8 +8,10 @@ struct WakeWordCommand: ParsableCommand {
         abstract: "Make and run a detector for your own wake word from a few recorded clips.",
         discussion: """
             Clips go through Whisper's log-mel front end into the frozen Whisper tiny.en encoder;
-            a small trigger head on top is the only trained part. Run scripts/setup once to fetch
-            the encoder weights and build.
+            a small trigger head on top is the only trained part. scripts/setup in the wakeword
+            checkout fetches the encoder weights and the default negatives into
+            $XDG_DATA_HOME/wakeword (~/.local/share/wakeword), where this binary finds them
+            from any folder; scripts/setup --prefix ~/.local installs it as ~/.local/bin/wakeword.
             """,
         version: WakeWordVersion.current,
         subcommands: [Train.self, Detect.self, Eval.self, Features.self, Embed.self, Bench.self, Serve.self]

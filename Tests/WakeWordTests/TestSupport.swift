@@ -66,17 +66,26 @@ struct ToolRun {
 }
 
 /// Runs the tool with `arguments`; `input` is piped to stdin; `user` runs it as that uid.
-func runTool(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:], user: UInt32? = nil) throws -> ToolRun {
+/// By default the test build's binary runs with $WAKEWORD_ENCODER set to the tests' encoder;
+/// `installed` runs another copy in `directory` with only `environment` (and PATH) set, as
+/// an installed binary meets a user's shell.
+func runTool(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:], user: UInt32? = nil,
+             installed: (binary: String, directory: String)? = nil) throws -> ToolRun {
     let process = Process()
+    let binary = installed?.binary ?? TestPaths.binary
     if let user {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", TestPaths.binary] + arguments
+        process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", binary] + arguments
     } else {
-        process.executableURL = URL(fileURLWithPath: TestPaths.binary)
+        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
     }
     var env = ProcessInfo.processInfo.environment
     env["WAKEWORD_ENCODER"] = TestPaths.encoderDirectory
+    if let installed {
+        env = ["PATH": env["PATH"] ?? "/usr/bin:/bin"]
+        process.currentDirectoryURL = URL(fileURLWithPath: installed.directory)
+    }
     env.merge(environment) { $1 }
     process.environment = env
     let (out, err, stdin) = (Pipe(), Pipe(), Pipe())

@@ -35,11 +35,13 @@ public struct FeatureCache: Sendable {
         (self.directory, self.limitBytes) = (directory, limitBytes)
     }
 
-    /// The default place: $WAKEWORD_CACHE, else $XDG_CACHE_HOME/wakeword, else ~/.cache/wakeword.
+    /// The default place: $WAKEWORD_CACHE, else $XDG_CACHE_HOME/wakeword, else $HOME/.cache/wakeword.
     public static var defaultDirectory: String {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["WAKEWORD_CACHE"] { return path }
-        let base = environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
+        // $HOME first: Foundation's NSHomeDirectory() reads the password database, not $HOME.
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? (home as NSString).appendingPathComponent(".cache")
         return (base as NSString).appendingPathComponent("wakeword")
     }
 

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import WakeWord
+
+/// The tool copied out of the checkout (as scripts/setup --prefix installs it), run from
+/// another folder with no flags and no WAKEWORD_* variables: it finds the encoder and the
+/// default negatives in the per-user data folder, $XDG_DATA_HOME/wakeword or
+/// ~/.local/share/wakeword.
+@Suite("Install", .serialized) struct InstallTests {
+    /// A temporary home, data folder, working folder and installed binary.
+    struct Layout {
+        let root: String
+        var binary: String { "\(root)/prefix/bin/wakeword" }
+        var work: String { "\(root)/work" }
+        var home: String { "\(root)/home" }
+        var data: String { "\(root)/data" }
+
+        init() throws {
+            root = try TestPaths.temporaryDirectory()
+            for folder in ["prefix/bin", "work", "home", "data"] {
+                try FileManager.default.createDirectory(atPath: "\(root)/\(folder)", withIntermediateDirectories: true)
+            }
+            try FileManager.default.copyItem(atPath: TestPaths.binary, toPath: binary)
+        }
+
+        /// Links `base`/wakeword/encoder/whisper-tiny.en to the tests' encoder, as scripts/setup places it.
+        func linkEncoder(under base: String) throws {
+            try FileManager.default.createDirectory(atPath: "\(base)/wakeword/encoder", withIntermediateDirectories: true)
+            let encoder = URL(fileURLWithPath: TestPaths.encoderDirectory).resolvingSymlinksInPath().path
+            try FileManager.default.createSymbolicLink(atPath: "\(base)/wakeword/encoder/whisper-tiny.en", withDestinationPath: encoder)
+        }
+
+        func run(_ arguments: [String], _ environment: [String: String]) throws -> ToolRun {
+            try runTool(arguments, environment: environment, installed: (binary, work))
+        }
+
+        func cleanUp() { try? FileManager.default.removeItem(atPath: root) }
+    }
+
+    @Test("an installed copy finds the encoder in $XDG_DATA_HOME/wakeword, else ~/.local/share/wakeword, from any folder")
+    func findsEncoder() throws {
+        let layout = try Layout()
+        defer { layout.cleanUp() }
+        try layout.linkEncoder(under: layout.data)
+        try layout.linkEncoder(under: "\(layout.home)/.local/share")
+        let clip = try audioFiles(TestPaths.sample("alexa/train"))[0]
+        let encoder = try SharedEncoder.load()
+        let expected = encoder.encode(LogMel()(try Clip.load(clip)))
+        for environment in [["HOME": layout.home, "XDG_DATA_HOME": layout.data], ["HOME": layout.home]] {
+            let run = try layout.run(["embed", clip, "--output", "embedding.npy"], environment)
+            #expect(run.status == 0 && run.stderr.isEmpty, "\(environment): \(run.stderr)")
+            let written = try NumpyFile.read(path: "\(layout.work)/embedding.npy")
+            #expect(written.shape == [expected.rows, 384])
+            #expect(maxAbsDifference(written.values, expected.values) <= 1e-4, "\(environment)")
+            try FileManager.default.removeItem(atPath: "\(layout.work)/embedding.npy")
+        }
+        // detect with nothing but the model and the audio gives what the checkout's binary gives.
+        let model = try CommandLineTests.modelFile(in: layout.root)
+        let stream = "\(layout.work)/stream.wav"
+        try AudioWriter.write(Array(try Clip.load(TestPaths.sample("stream/stream.flac"))[0..<(20 * 16_000)]), encoding: .wav16, to: stream)
+        let installed = try layout.run(["detect", "--model", model, "stream.wav"], ["HOME": layout.home])
+        let checkout = try runTool(["detect", "--model", model, stream])
+        #expect(installed.status == 0 && checkout.status == 0, "\(installed.stderr)")
+        #expect(!checkout.stdout.isEmpty && installed.stdout == checkout.stdout)
+    }
+
+    @Test("without an encoder anywhere, one line names the missing folder and how to get the weights")
+    func missingEncoder() throws {
+        let layout = try Layout()
+        defer { layout.cleanUp() }
+        let clip = try audioFiles(TestPaths.sample("alexa/train"))[0]
+        for (environment, missing) in [(["HOME": layout.home, "XDG_DATA_HOME": layout.data], "\(layout.data)/wakeword/encoder/whisper-tiny.en"),
+                                       (["HOME": layout.home], "\(layout.home)/.local/share/wakeword/encoder/whisper-tiny.en")] {
+            let run = try layout.run(["embed", clip, "--output", "embedding.npy"], environment)
+            #expect(run.status != 0 && !run.signalled)
+            #expect(run.stderrLines.count == 1, "\(run.stderr)")
+            let line = run.stderrLines.first ?? ""
+            #expect(line.hasPrefix("Error: \(missing): encoder model not found"), "\(line)")
+            #expect(line.contains("scripts/setup") && line.contains("--encoder DIR"), "\(line)")
+            #expect(!FileManager.default.fileExists(atPath: "\(layout.work)/embedding.npy"))
+        }
+    }
+
+    @Test("an installed copy's train takes its default negatives and noise from the data folder, its cache from $XDG_CACHE_HOME")
+    func trainsOnDefaultNegatives() throws {
+        let layout = try Layout()
+        defer { layout.cleanUp() }
+        try layout.linkEncoder(under: layout.data)
+        let environment = ["HOME": layout.home, "XDG_DATA_HOME": layout.data, "XDG_CACHE_HOME": "\(layout.root)/cache"]
+        let arguments = ["train", "--positive", TestPaths.sample("alexa/train"), "--output", "m.wakeword", "--copies", "1", "--replacements", "0", "--quiet"]
+
+        let help = try layout.run(["train", "--help"], environment)
+        #expect(help.stdout.contains("wakeword/negatives") && !help.stdout.contains("scripts/"), "\(help.stdout)")
+
+        let none = try layout.run(arguments, environment)
+        #expect(none.status != 0 && none.stderrLines.count == 1, "\(none.stderr)")
+        #expect(none.stderr.contains("no default negatives found (looked in \(layout.data)/wakeword/negatives/audio-samples"), "\(none.stderr)")
+
+        // A small stand-in for the shipped audio-samples/negatives: three speech files and one noise file.
+        let shipped = "\(layout.data)/wakeword/negatives/audio-samples"
+        try FileManager.default.createDirectory(atPath: "\(shipped)/noise", withIntermediateDirectories: true)
+        for file in try audioFiles(TestPaths.sample("heldout-negatives")).prefix(3) + [try audioFiles(TestPaths.sample("negatives/noise"))[0]] {
+            let folder = file.contains("/noise/") ? "\(shipped)/noise" : shipped
+            try FileManager.default.copyItem(atPath: file, toPath: "\(folder)/\((file as NSString).lastPathComponent)")
+        }
+        let run = try layout.run(arguments, environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        // The noise folder is inside the shipped negatives, so it counts among them too.
+        #expect(run.stdout.contains("negatives: 4 files"), "\(run.stdout)")
+        #expect(try ModelFile.read(path: "\(layout.work)/m.wakeword").name == "m")
+        let cached = (try? FileManager.default.contentsOfDirectory(atPath: "\(layout.root)/cache/wakeword")) ?? []
+        #expect(cached.contains { $0.hasSuffix(".features") }, "\(cached)")
+    }
+}
