@@ -107,7 +107,7 @@ def main(shared, debian=None):
     print(f"negatives/speech: {total:.0f} s")
     if debian:
         for folder, source, count in (("dialogue", "fotaq", 240), ("prompts", "asterisk-en", 80)):
-            lines = sorted(os.listdir(os.path.join(debian, source)))
+            lines = sorted(f for f in os.listdir(os.path.join(debian, source)) if f.endswith(".flac"))
             random.Random(1).shuffle(lines)
             total = 0.0
             for f in sorted(lines[:count]):
