@@ -56,6 +56,18 @@ import Testing
         #expect(losses.last! < 0.1)
         let scores = fitted.scores(features)
         #expect(zip(scores, labels).allSatisfy { ($0 >= 0.5) == ($1 == 1) })
+        #expect(losses.count == 40)
+    }
+
+    @Test("many rows get fewer epochs: a bounded number of rows visited, at least the minimum")
+    func epochBudget() {
+        var fitting = HeadFitting()
+        (fitting.epochs, fitting.maximumRowVisits, fitting.minimumEpochs) = (30, 1_500_000, 4)
+        #expect(fitting.epochs(rows: 25_000) == 30)      // 750,000 visits: all epochs
+        #expect(fitting.epochs(rows: 100_000) == 15)     // 1.5 M / 100,000
+        #expect(fitting.epochs(rows: 1_000_000) == 4)    // the minimum
+        fitting.epochs = 2
+        #expect(fitting.epochs(rows: 1_000_000) == 2)    // never more than asked for
     }
 
     @Test("the model file round-trips exactly")

@@ -5,6 +5,11 @@ public struct HeadFitting: Sendable {
     public var batchSize = 256
     public var learningRate: Float = 2e-3
     public var l2: Float = 1e-3
+    /// Rows visited per fit at most: with many rows (hours of negative audio, whose hops
+    /// 0.1 s apart are near copies of their neighbours) fewer epochs are run, at least
+    /// `minimumEpochs`, so training time stops growing with the hours of negatives.
+    public var maximumRowVisits = 1_500_000
+    public var minimumEpochs = 4
 
     public init() {}
 
@@ -24,7 +29,7 @@ public struct HeadFitting: Sendable {
         var optimiser = Adam(count: head.parameters.count, learningRate: learningRate)
         var order = Array(rows.indices)
         var losses: [Double] = []
-        for _ in 0..<epochs {
+        for _ in 0..<epochs(rows: rows.count) {
             order.shuffle(using: &generator)
             for start in stride(from: 0, to: order.count, by: batchSize) {
                 let batch = order[start..<min(start + batchSize, order.count)]
@@ -35,6 +40,12 @@ public struct HeadFitting: Sendable {
             losses.append(loss(head, features: features, rows: rows, labels: labels, weights: weights))
         }
         return (head, losses)
+    }
+
+    /// Epochs run over `rows` rows: `epochs`, fewer when that would visit more than
+    /// `maximumRowVisits` rows, never fewer than `minimumEpochs`.
+    public func epochs(rows: Int) -> Int {
+        max(min(epochs, maximumRowVisits / max(rows, 1)), min(minimumEpochs, epochs))
     }
 
     /// The weighted loss over the listed rows, computed in blocks.
