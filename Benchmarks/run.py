@@ -337,10 +337,11 @@ def write_results(results, args):
            "## Encoder speed (`wakeword bench`, one thread)", "", "```", m["bench"].strip(), "```", "",
            "## Detection speed against the peers (`Benchmarks/speed.py`)", "", m["speed"].strip(), "",
            "## Ten hours on stdin (`Benchmarks/long_run.py`)", "", "```", m["long_run"].strip(), "```", ""]
-    # Sections other scripts write (Benchmarks/serve_load.py --write) are kept as they were.
+    # Sections other scripts or people write (Benchmarks/serve_load.py --write, measurements
+    # by hand) are kept as they were.
     previous = (ROOT / "Benchmarks/RESULTS.md").read_text() if (ROOT / "Benchmarks/RESULTS.md").exists() else ""
-    kept = re.search(r"^## Serving over Wyoming.*?(?=^## )", previous, re.S | re.M)
-    md += [kept.group(0).rstrip("\n"), ""] if kept else []
+    kept = re.finditer(r"^## (?:Serving over Wyoming|Detection speed after|Words, not sounds).*?(?=^## )", previous, re.S | re.M)
+    md += [line for section in kept for line in (section.group(0).rstrip("\n"), "")]
     md += ["## Commands", "", "```", *LOG, "```", ""]
     (ROOT / "Benchmarks/RESULTS.md").write_text("\n".join(md))
     print("wrote Benchmarks/RESULTS.md")
