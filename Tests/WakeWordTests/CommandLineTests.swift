@@ -193,6 +193,25 @@ import Testing
         #expect(short.status == 0 && short.stdout.isEmpty)
     }
 
+    @Test("detect warns, naming the file, about a model whose threshold will seldom fire; not at a threshold given")
+    func seldomFires() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let model = try CommandLineTests.modelFile(in: directory, threshold: 0.99995)
+        let clip = TestPaths.sample("alexa/heldout/\(try FileManager.default.contentsOfDirectory(atPath: TestPaths.sample("alexa/heldout")).sorted()[0])")
+        let own = try runTool(["detect", "--model", model, clip, "--quiet"])
+        #expect(own.status == 0)
+        #expect(own.stderrLines.contains { $0.hasPrefix("warning: \(model): its threshold 0.99995 is so close to 1") }, "\(own.stderr)")
+        let given = try runTool(["detect", "--model", model, clip, "--quiet", "--threshold", "0.5"])
+        #expect(given.status == 0 && !given.stderr.contains("warning"), "\(given.stderr)")
+        let usable = try CommandLineTests.modelFile(in: directory, threshold: 0.9)
+        var read = try ModelFile.read(path: usable)
+        #expect(read.firingProblem() == nil)
+        read.training.expectedFRR = 0.6
+        #expect(read.firingProblem() == "training expects it to miss 60% of its words at threshold 0.9000")
+        #expect(read.firingProblem(threshold: 0.5) == nil)
+    }
+
     /// A small but real training run's arguments, writing `model` with `cache`.
     static func trainArguments(model: String, cache: String) -> [String] {
         let negatives = try! FileManager.default.contentsOfDirectory(atPath: TestPaths.sample("heldout-negatives")).sorted().prefix(3)
