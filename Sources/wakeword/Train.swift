@@ -156,10 +156,10 @@ struct Train: ParsableCommand {
         print(String(format: "took %.1f s; feature cache: %d reused, %d computed", Date().timeIntervalSince(started), outcome.cacheHits, outcome.cacheMisses))
         let hours = summary.calibrationSeconds / 3600
         if calibration.limitedByFalseRejects {
-            display.message(String(format: "warning: at %g false accepts per hour this model would miss most words; its threshold keeps %.0f%% of"
-                + " held-out clips instead and fired %.1f times per hour on the negatives (%d in %.0f min). Give more clips of the word"
-                + " (20 or more) and more negative audio.", targetFAPerHour, 100 * (1 - outcome.expectedFRR),
-                calibration.expectedFAPerHour, calibration.observedEvents, 60 * hours))
+            display.message(String(format: "warning: at %g false accepts per hour this model would miss more than %.0f%% of the held-out clips;"
+                + " its threshold keeps %.0f%% of them instead and will fire more often than that (%d times in the %.0f min of negatives)."
+                + " Give more clips of the word (20 or more) and more negative audio.", targetFAPerHour,
+                100 * options.maximumExpectedFRR, 100 * (1 - outcome.expectedFRR), calibration.observedEvents, 60 * hours))
         } else if targetFAPerHour * hours < 0.25 {
             display.message(String(format: "warning: %.0f minutes of negative audio cannot show %g false accepts per hour; the threshold extrapolates far beyond it"
                 + " and may miss many words. Give an hour or more of audio from where the detector will run (scripts/setup --negatives, run in the"

@@ -215,6 +215,11 @@ import Testing
         let lowered = calibration.result(atLogit: 2)
         #expect(!lowered.extrapolated && lowered.observedEvents == 4 && lowered.expectedFAPerHour == 4 && !lowered.limitedByFalseRejects)
         #expect(lowered.threshold == TriggerHead.sigmoid(2))
+        // Lowered below the 0.5-per-hour threshold for the clips' sake: never promises fewer
+        // than the target, even where the audio shows fewer.
+        let capped = calibration.lowered(toLogit: 5.5, target: 0.5)
+        #expect(capped.limitedByFalseRejects && capped.observedEvents == 0 && capped.expectedFAPerHour == 0.5)
+        #expect(calibration.lowered(toLogit: 2, target: 0.5).expectedFAPerHour == 4)
     }
 
     @Test("the feature cache returns what was stored and treats damage as a miss")

@@ -81,6 +81,16 @@ public struct Calibration: Sendable {
                       observedEvents: observed, extrapolated: false)
     }
 
+    /// A threshold at `logit`, below the one `threshold(forFAPerHour: target)` chose: its
+    /// expected rate is what the audio shows there, and at least `target` (a lower threshold
+    /// never fires less), marked `limitedByFalseRejects`.
+    public func lowered(toLogit logit: Float, target: Double) -> Result {
+        let observed = events(atLogit: logit)
+        return Result(threshold: TriggerHead.sigmoid(logit), logit: logit,
+                      expectedFAPerHour: max(Double(observed) / max(hours, 1e-9), target),
+                      observedEvents: observed, extrapolated: false, limitedByFalseRejects: true)
+    }
+
     /// The logit at each stream's local maxima, highest first: a hop whose logit is the
     /// largest within ± refractory of it. Above a threshold, each peak is about one event.
     func peaks() -> [Float] {

@@ -240,9 +240,8 @@ public struct Trainer: Sendable {
     /// out-of-fold scores of all the negative audio, the streams mixed with noise included
     /// (people talk over noise, and a head fires most readily there: calibrating on clean
     /// speech alone set thresholds that fired several times an hour on the same speech at
-    /// 10 dB SNR, Benchmarks/RESULTS.md);
-    /// a held-out window counts as detected if
-    /// a hop labelled positive reaches it. The false-reject rate is read on the windows
+    /// 10 dB SNR, Benchmarks/RESULTS.md); a held-out window counts as detected if a hop
+    /// labelled positive reaches it. The false-reject rate is read on the windows
     /// without noise or with noise at 10 dB SNR or more (the harder ones train, but would
     /// make the estimate describe a louder room than people ask about).
     private func crossValidate(_ set: TrainingSet, generator: inout SplitMix64, progress: (TrainingProgress) -> Void,
@@ -270,8 +269,7 @@ public struct Trainer: Sendable {
         let sorted = bestPositive.sorted()
         let allowedMisses = Int(Double(sorted.count) * options.maximumExpectedFRR)
         if allowedMisses < sorted.count, sorted[allowedMisses] < result.logit {
-            result = calibration.result(atLogit: sorted[allowedMisses])
-            result.limitedByFalseRejects = true
+            result = calibration.lowered(toLogit: sorted[allowedMisses], target: options.targetFAPerHour)
         }
         let missed = bestPositive.filter { $0 < result.logit }.count
         progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
