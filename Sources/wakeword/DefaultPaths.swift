@@ -1,4 +1,5 @@
 import Foundation
+import WakeWord
 
 /// Where the command-line tool looks for what scripts/setup provides, so that a binary copied
 /// anywhere (scripts/setup --prefix) works from any folder: first the per-user data folder
@@ -12,12 +13,7 @@ enum DefaultPaths {
     /// The per-user data folder: $XDG_DATA_HOME/wakeword, else $HOME/.local/share/wakeword
     /// (XDG base directories: a relative XDG_DATA_HOME is ignored).
     static var dataDirectory: String {
-        let environment = ProcessInfo.processInfo.environment
-        // $HOME first: Foundation's NSHomeDirectory() reads the password database, not $HOME.
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        let base = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-            ?? (home as NSString).appendingPathComponent(".local/share")
-        return (base as NSString).appendingPathComponent("wakeword")
+        (UserDirectories.base("XDG_DATA_HOME", fallback: ".local/share") as NSString).appendingPathComponent("wakeword")
     }
 
     /// The encoder folders tried in order: the data folder's, then the project's .encoder copy.

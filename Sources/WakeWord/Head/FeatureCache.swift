@@ -39,10 +39,7 @@ public struct FeatureCache: Sendable {
     public static var defaultDirectory: String {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["WAKEWORD_CACHE"] { return path }
-        // $HOME first: Foundation's NSHomeDirectory() reads the password database, not $HOME.
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? (home as NSString).appendingPathComponent(".cache")
-        return (base as NSString).appendingPathComponent("wakeword")
+        return (UserDirectories.base("XDG_CACHE_HOME", fallback: ".cache") as NSString).appendingPathComponent("wakeword")
     }
 
     public func load(key: String) -> Entry? {
