@@ -38,8 +38,8 @@ struct Detect: ParsableCommand {
     @Option(help: "Channels of raw stdin input.")
     var channels: Int = 1
 
-    @Option(help: "Sample format of raw stdin input: s16, s24, s32, f32 or u8 (little-endian).")
-    var format: String = "s16"
+    @Option(help: "Sample format of raw stdin input (little-endian).")
+    var format: RawAudioFormat.Encoding = .s16
 
     @Flag(help: "Do not print the closing summary on stderr.")
     var quiet = false
@@ -50,7 +50,6 @@ struct Detect: ParsableCommand {
         guard !models.isEmpty else { throw ValidationError("give at least one --model") }
         if let threshold, !(0...1).contains(threshold) { throw ValidationError("--threshold must be between 0 and 1") }
         if let refractory, refractory < 0 || !refractory.isFinite { throw ValidationError("--refractory must be 0 or more seconds") }
-        guard RawAudioFormat.Encoding(rawValue: format) != nil else { throw ValidationError("--format must be one of s16, s24, s32, f32, u8") }
         guard channels >= 1 && channels <= 64 else { throw ValidationError("--channels must be between 1 and 64") }
         guard (AudioFormat.minimumSampleRate...AudioFormat.maximumSampleRate).contains(rate) else {
             throw ValidationError("--rate must be between \(AudioFormat.minimumSampleRate) and \(AudioFormat.maximumSampleRate) Hz")
@@ -60,7 +59,7 @@ struct Detect: ParsableCommand {
     func run() throws {
         let wakeModels = try models.map { try ModelFile.read(path: $0) }
         let reader = input == "-"
-            ? try AudioReader(standardInput: RawAudioFormat(sampleRate: rate, channels: channels, encoding: RawAudioFormat.Encoding(rawValue: format)!))
+            ? try AudioReader(standardInput: RawAudioFormat(sampleRate: rate, channels: channels, encoding: format))
             : try AudioReader(path: input)
         BLAS.setThreads(1)
         Interrupt.install()
@@ -113,50 +112,5 @@ struct Detect: ParsableCommand {
     static func jsonLine(_ detection: Detection) -> String {
         let name = String(data: try! JSONEncoder().encode(detection.model), encoding: .utf8)!
         return String(format: "{\"time\": %.2f, \"model\": %@, \"score\": %.3f}", detection.time, name, detection.score)
-    }
-}
-
-/// The --scores CSV, written beside its final name and moved there only when the run ends
-/// well, so a failed run leaves no half-written file.
-final class ScoreTrace {
-    private let path: String
-    private let temporary: String
-    private let handle: FileHandle
-    private let models: [String]
-    private var pending = ""
-
-    init(path: String, models: [String]) throws {
-        let url = URL(fileURLWithPath: path)
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-        guard FileManager.default.createFile(atPath: temporary, contents: Data("time,model,score\n".utf8)),
-              let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw WakeWordError.writeFailed(path: path, reason: "cannot create a file in \(url.deletingLastPathComponent().path)")
-        }
-        handle.seekToEndOfFile()
-        (self.path, self.handle, self.models) = (path, handle, models)
-    }
-
-    func add(_ score: HopScore) {
-        pending += String(format: "%.2f,%@,%.5f\n", score.time, models[score.model], score.score)
-        if pending.utf8.count > 1 << 16 { flush() }
-    }
-
-    func commit() throws {
-        flush()
-        try handle.close()
-        guard rename(temporary, path) == 0 else {
-            discard()
-            throw WakeWordError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-        }
-    }
-
-    func discard() {
-        try? handle.close()
-        try? FileManager.default.removeItem(atPath: temporary)
-    }
-
-    private func flush() {
-        handle.write(Data(pending.utf8))
-        pending = ""
     }
 }

@@ -15,17 +15,7 @@ struct Eval: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The model file to evaluate.", valueName: "model.wakeword"))
     var model: String
 
-    @Option(name: .customLong("positive"), parsing: .upToNextOption,
-            help: ArgumentHelp("Recordings of the wake word, one utterance each: files or folders. Repeatable.", valueName: "path"))
-    var positives: [String] = []
-
-    @Option(name: .customLong("negative"), parsing: .upToNextOption,
-            help: ArgumentHelp("Audio that never contains the wake word: files or folders. Repeatable.", valueName: "path"))
-    var negatives: [String] = []
-
-    @Option(name: .customLong("noise"), parsing: .upToNextOption,
-            help: ArgumentHelp("Noise to mix into the positive clips: files or folders.", valueName: "path"))
-    var noise: [String] = []
+    @OptionGroup var audio: AudioSetOptions
 
     @Option(help: "Signal-to-noise ratio in dB for --noise, relative to the word's power.")
     var snr: Double = 10
@@ -39,18 +29,11 @@ struct Eval: ParsableCommand {
     @Option(name: .customLong("save-audio"), help: ArgumentHelp("Also write the mixed positive clips and a manifest here, for other detectors.", valueName: "dir"))
     var saveAudio: String?
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int?
-
-    @Flag(help: "Print nothing but errors and the summary.")
-    var quiet = false
-
     @OptionGroup var encoder: EncoderOptions
 
     func validate() throws {
-        guard !positives.isEmpty else { throw ValidationError("give recordings of the wake word with --positive") }
-        guard !negatives.isEmpty else { throw ValidationError("give negative audio with --negative") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard !audio.positives.isEmpty else { throw ValidationError("give recordings of the wake word with --positive") }
+        guard !audio.negatives.isEmpty else { throw ValidationError("give negative audio with --negative") }
     }
 
     func run() throws {
@@ -59,9 +42,9 @@ struct Eval: ParsableCommand {
 
     private func work() throws {
         let wakeModel = try ModelFile.read(path: model)
-        let positiveFiles = try AudioPaths.expand(positives, what: "positive")
-        let negativeFiles = try AudioPaths.expand(negatives, what: "negative")
-        let noiseFiles = try AudioPaths.expand(noise, what: "noise")
+        let positiveFiles = try AudioPaths.expand(audio.positives, what: "positive")
+        let negativeFiles = try AudioPaths.expand(audio.negatives, what: "negative")
+        let noiseFiles = try AudioPaths.expand(audio.noise, what: "noise")
         BLAS.setThreads(1)
         Interrupt.install()
         let whisper = try encoder.load()
@@ -71,8 +54,8 @@ struct Eval: ParsableCommand {
         evaluator.snr = snr
         evaluator.seed = seed
         evaluator.saveAudio = saveAudio
-        if let threads { evaluator.threads = threads }
-        let display = ProgressDisplay(quiet: quiet)
+        if let threads = audio.threads { evaluator.threads = threads }
+        let display = ProgressDisplay(quiet: audio.quiet)
         if let problem = wakeModel.firingProblem() {
             display.message("warning: \(model): \(problem); the report shows how many words it misses")
         }
