@@ -20,10 +20,10 @@ struct Detect: ParsableCommand {
     @Argument(help: ArgumentHelp("Audio file (any format libsndfile reads), or - for raw PCM on stdin.", valueName: "in"))
     var input: String
 
-    @Option(help: "Fire at this score instead of each model's calibrated threshold (0...1).")
+    @Option(parsing: .unconditional, help: "Fire at this score instead of each model's calibrated threshold (0...1).")
     var threshold: Float?
 
-    @Option(help: "Seconds after a detection in which the same model does not fire again (default: the model's, 1 s).")
+    @Option(parsing: .unconditional, help: "Seconds after a detection in which the same model does not fire again (default: the model's, 1 s).")
     var refractory: Double?
 
     @Flag(help: "Print detections as JSON Lines: {\"time\": 12.34, \"model\": \"alexa\", \"score\": 0.97}.")
@@ -32,10 +32,10 @@ struct Detect: ParsableCommand {
     @Option(help: ArgumentHelp("Write every hop's score to this CSV file (time,model,score).", valueName: "file.csv"))
     var scores: String?
 
-    @Option(help: "Sample rate of raw stdin input, in Hz.")
+    @Option(parsing: .unconditional, help: "Sample rate of raw stdin input, in Hz.")
     var rate: Int = 16_000
 
-    @Option(help: "Channels of raw stdin input.")
+    @Option(parsing: .unconditional, help: "Channels of raw stdin input.")
     var channels: Int = 1
 
     @Option(help: "Sample format of raw stdin input (little-endian).")

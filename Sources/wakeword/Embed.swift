@@ -12,7 +12,7 @@ struct Embed: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the .npy file.", valueName: "out.npy"))
     var output: String
 
-    @Option(help: "Encoder block whose output to write, 1...L; L (the default) is the encoder's final output, a smaller one the residual stream after that block.")
+    @Option(parsing: .unconditional, help: "Encoder block whose output to write, 1...L; L (the default) is the encoder's final output, a smaller one the residual stream after that block.")
     var layer: Int?
 
     @OptionGroup var encoder: EncoderOptions
@@ -25,7 +25,7 @@ struct Embed: ParsableCommand {
         }
         let model = try encoder.load()
         if let layer, !(1...model.dimensions.layers).contains(layer) {
-            throw ValidationError("--layer \(layer) is outside 1...\(model.dimensions.layers) for this encoder")
+            throw WakeWordError.invalidInput("--layer \(layer) is outside 1...\(model.dimensions.layers) for this encoder")
         }
         let embedding = model.encode(LogMel()(samples), layer: layer)
         try AtomicFile.write(NumpyFile.encode(embedding), to: output)

@@ -17,10 +17,10 @@ struct Eval: ParsableCommand {
 
     @OptionGroup var audio: AudioSetOptions
 
-    @Option(help: "Signal-to-noise ratio in dB for --noise, relative to the word's power.")
+    @Option(parsing: .unconditional, help: "Signal-to-noise ratio in dB for --noise, relative to the word's power.")
     var snr: Double = 10
 
-    @Option(help: "Seed for the noise segments.")
+    @Option(parsing: .unconditional, help: "Seed for the noise segments.")
     var seed: UInt64 = 0
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Folder for report.json, report.md and report.html (created if needed).", valueName: "dir"))
@@ -34,6 +34,7 @@ struct Eval: ParsableCommand {
     func validate() throws {
         guard !audio.positives.isEmpty else { throw ValidationError("give recordings of the wake word with --positive") }
         guard !audio.negatives.isEmpty else { throw ValidationError("give negative audio with --negative") }
+        guard snr.isFinite else { throw ValidationError("--snr must be a number of decibels") }
     }
 
     func run() throws {

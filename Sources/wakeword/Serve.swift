@@ -20,13 +20,13 @@ struct Serve: ParsableCommand {
             help: ArgumentHelp("A model file, or a folder of .wakeword files; repeat for several wake words.", valueName: "path"))
     var models: [String] = []
 
-    @Option(help: "Fire at this score instead of each model's calibrated threshold (0...1).")
+    @Option(parsing: .unconditional, help: "Fire at this score instead of each model's calibrated threshold (0...1).")
     var threshold: Float?
 
-    @Option(help: "Seconds after a detection in which the same model does not fire again (default: the model's, 1 s).")
+    @Option(parsing: .unconditional, help: "Seconds after a detection in which the same model does not fire again (default: the model's, 1 s).")
     var refractory: Double?
 
-    @Option(name: .customLong("max-clients"), help: "Clients served at once; more are turned away.")
+    @Option(name: .customLong("max-clients"), parsing: .unconditional, help: "Clients served at once; more are turned away.")
     var maximumClients: Int = 32
 
     @OptionGroup var encoder: EncoderOptions

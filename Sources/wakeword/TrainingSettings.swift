@@ -35,7 +35,7 @@ struct TrainingSettings: ParsableArguments {
             help: "Seconds at the end of each pass that the next pass also attends to (attention memory: left context without re-encoding; needs --stride equal to --window).")
     var memory: Double?
 
-    @Option(help: "Seed for augmentation, splits and initial weights.")
+    @Option(parsing: .unconditional, help: "Seed for augmentation, splits and initial weights.")
     var seed: UInt64 = 0
 
     func validate() throws {

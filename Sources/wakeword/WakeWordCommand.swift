@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WakeWord
 
 @main
@@ -16,4 +17,20 @@ struct WakeWordCommand: ParsableCommand {
         version: WakeWordVersion.current,
         subcommands: [Train.self, Detect.self, Eval.self, Features.self, Embed.self, Bench.self, Serve.self]
     )
+
+    /// Reports an unknown long option first, as ArgumentParser words it (exit 64, EX_USAGE),
+    /// then parses and runs as usual.
+    static func main() {
+        if let unknown = UnknownOption.find(in: Array(CommandLine.arguments.dropFirst()), root: self) {
+            let usage = usageString(for: unknown.command)
+            FileHandle.standardError.write(Data("""
+                Error: \(unknown.message)
+                Usage: \(usage)
+                  See 'wakeword \(unknown.command._commandName) --help' for more information.
+
+                """.utf8))
+            Foundation.exit(64)
+        }
+        main(nil)
+    }
 }

@@ -11,6 +11,11 @@ final class SoundFile {
     let declaredFrames: Int?
     /// True for stored floating-point samples, which may hold NaN or infinity.
     let isFloatingPoint: Bool
+    /// Frames a complete read may fall short of `declaredFrames` by. For MPEG, without a
+    /// Xing/Info header mpg123 estimates the length from the first frame's size, and frames
+    /// differ by a padding byte (sox's 28.17 s at 44.1 kHz declares 28.28 s and decodes
+    /// 28.21 s): one frame of 1152 samples or 1 % of the length. Elsewhere none.
+    let declaredFramesSlack: Int
     private let handle: OpaquePointer
 
     /// Opens a file by path.
@@ -23,6 +28,8 @@ final class SoundFile {
         (sampleRate, channels) = (Int(info.samplerate), Int(info.channels))
         declaredFrames = info.frames >= 0 && info.frames < Int64(Int32.max) * 64 ? Int(info.frames) : nil
         isFloatingPoint = SoundFile.isFloat(info.format)
+        let isMPEG = info.format & Int32(SF_FORMAT_TYPEMASK) == Int32(SF_FORMAT_MPEG)
+        declaredFramesSlack = isMPEG ? max(1_152, (declaredFrames ?? 0) / 100) : 0
         try validate(path: path)
     }
 
@@ -36,7 +43,7 @@ final class SoundFile {
             throw WakeWordError.badAudio(path: name, reason: SoundFile.openFailure(String(cString: sf_strerror(nil))))
         }
         self.handle = handle
-        (sampleRate, channels, declaredFrames) = (format.sampleRate, format.channels, nil)
+        (sampleRate, channels, declaredFrames, declaredFramesSlack) = (format.sampleRate, format.channels, nil, 0)
         isFloatingPoint = SoundFile.isFloat(info.format)
         try validate(path: name)
     }
