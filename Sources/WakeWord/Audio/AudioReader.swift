@@ -43,6 +43,14 @@ public final class AudioReader {
         resampler = AudioReader.resampler(from: format.sampleRate)
     }
 
+    /// Reads `file`, opened elsewhere, naming it `name` in messages.
+    init(file: SoundFile, name: String) {
+        self.file = file
+        self.name = name
+        (sourceSampleRate, sourceChannels) = (file.sampleRate, file.channels)
+        resampler = AudioReader.resampler(from: file.sampleRate)
+    }
+
     /// The next chunk of 16 kHz mono samples, about `maxFrames` source frames' worth;
     /// empty once the input is exhausted.
     public func read(maxFrames: Int = 16_000) throws -> [Float] {

@@ -33,18 +33,35 @@ final class SoundFile {
         try validate(path: path)
     }
 
-    /// Opens headerless PCM on a file descriptor (standard input is 0); the descriptor stays open.
-    init(descriptor: Int32, raw format: RawAudioFormat, name: String) throws {
+    /// Opens headerless PCM on a file descriptor (standard input is 0); the descriptor stays
+    /// open unless `closing`.
+    init(descriptor: Int32, raw format: RawAudioFormat, name: String, closing: Bool = false) throws {
         var info = SF_INFO()
         info.samplerate = Int32(clamping: format.sampleRate)
         info.channels = Int32(clamping: format.channels)
         info.format = Int32(SF_FORMAT_RAW) | format.encoding.subtype | Int32(bitPattern: UInt32(SF_ENDIAN_LITTLE))
-        guard let handle = sf_open_fd(descriptor, Int32(SFM_READ), &info, 0) else {
+        guard let handle = sf_open_fd(descriptor, Int32(SFM_READ), &info, closing ? 1 : 0) else {
             throw WakeWordError.badAudio(path: name, reason: SoundFile.openFailure(String(cString: sf_strerror(nil))))
         }
         self.handle = handle
         (sampleRate, channels, declaredFrames, declaredFramesSlack) = (format.sampleRate, format.channels, nil, 0)
         isFloatingPoint = SoundFile.isFloat(info.format)
+        try validate(path: name)
+    }
+
+    /// Opens a container libsndfile recognises (WAV, Ogg, FLAC...) on a file descriptor, which
+    /// is closed with it. For a stream (`lengthKnown` false) the header's length is not taken:
+    /// a piped WAV's header may claim any length.
+    init(descriptor: Int32, name: String, lengthKnown: Bool) throws {
+        var info = SF_INFO()
+        guard let handle = sf_open_fd(descriptor, Int32(SFM_READ), &info, 1) else {
+            throw WakeWordError.badAudio(path: name, reason: SoundFile.openFailure(String(cString: sf_strerror(nil))))
+        }
+        self.handle = handle
+        (sampleRate, channels) = (Int(info.samplerate), Int(info.channels))
+        declaredFrames = lengthKnown && info.frames >= 0 && info.frames < Int64(Int32.max) * 64 ? Int(info.frames) : nil
+        isFloatingPoint = SoundFile.isFloat(info.format)
+        declaredFramesSlack = 0
         try validate(path: name)
     }
 
