@@ -1,12 +1,12 @@
 import Foundation
 import WakeWord
 
-/// The --scores CSV (time,model,score): every hop's score, written through
+/// The --scores CSV (time,model,score,file): every hop's score, written through
 /// `AtomicFile.Writer`, so the file appears only when the run ends well.
 final class ScoreTrace {
     private let writer: AtomicFile.Writer
     private let models: [String]
-    private var pending = "time,model,score\n"
+    private var pending = "time,model,score,file\n"
     /// The first write that failed (a full disk); reported by `commit`.
     private var failure: Error?
 
@@ -15,9 +15,10 @@ final class ScoreTrace {
         self.models = models
     }
 
-    func add(_ score: HopScore) {
+    /// Adds a hop of `file` (as `DetectEvent.file` names it).
+    func add(_ score: HopScore, file: String) {
         guard failure == nil else { return }
-        pending += String(format: "%.2f,%@,%.5f\n", score.time, models[score.model], score.score)
+        pending += String(format: "%.2f,%@,%.5f,%@\n", score.time, ScoreTrace.field(models[score.model]), score.score, ScoreTrace.field(file))
         if pending.utf8.count > 1 << 16 {
             do { try flush() } catch { failure = error }
         }
@@ -32,6 +33,11 @@ final class ScoreTrace {
 
     func discard() {
         writer.discard()
+    }
+
+    /// A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180).
+    static func field(_ text: String) -> String {
+        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
     private func flush() throws {
