@@ -15,7 +15,7 @@ struct WakeWordCommand: ParsableCommand {
             from any folder; scripts/setup --prefix ~/.local installs it as ~/.local/bin/wakeword.
             """,
         version: WakeWordVersion.current,
-        subcommands: [Train.self, Detect.self, Eval.self, Features.self, Embed.self, Bench.self, Serve.self]
+        subcommands: [Train.self, Detect.self, Eval.self, Info.self, Retune.self, Features.self, Embed.self, Bench.self, Serve.self]
     )
 
     /// Reports an unknown long option first, as ArgumentParser words it (exit 64, EX_USAGE),
