@@ -6,10 +6,12 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the encoder's speed on this machine against the sgemm floor, on one thread.",
         discussion: """
-            For each input length: CPU time of one encoder pass (median of --repeats), audio seconds
-            per CPU second, and the achieved GFLOPS next to OpenBLAS sgemm's GFLOPS measured in the
-            same run on the encoder's largest matrix shape. The floor is the speed the encoder would
-            have if all its FLOPs ran at the sgemm rate.
+            For each input length: CPU time of one encoder pass (median of --repeats), audio seconds per CPU second, and \
+            the achieved GFLOPS next to OpenBLAS sgemm's GFLOPS measured in the same run on the encoder's largest matrix \
+            shape. The floor is the speed the encoder would have if all its FLOPs ran at the sgemm rate.
+
+            Example:
+              wakeword bench --seconds 1,10 --layer 3
             """)
 
     @Option(parsing: .unconditional, help: "Input lengths in seconds, comma-separated.")

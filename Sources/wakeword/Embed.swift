@@ -4,7 +4,12 @@ import WakeWord
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the Whisper encoder's output for an audio file as a float32 .npy, shape [positions, width].",
-        discussion: "Inputs up to 30 s (the encoder's context); 50 positions per second.")
+        discussion: """
+            Inputs up to 30 s (the encoder's context); 50 positions per second.
+
+            Example:
+              wakeword embed clip.flac --layer 3 --output clip-block3.npy
+            """)
 
     @Argument(help: ArgumentHelp("Audio file (any format libsndfile reads; resampled to 16 kHz mono).", valueName: "in"))
     var input: String

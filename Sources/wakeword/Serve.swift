@@ -6,11 +6,14 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve wake-word models over the Wyoming protocol (for Home Assistant).",
         discussion: """
-            Answers describe with the models, and streams of audio-start / audio-chunk / audio-stop
-            (PCM of any rate, width and channel count) with a detection event per word found, or
-            not-detected at audio-stop. Each client gets its own detector; all share one encoder.
-            Logs one line per connection event on stderr. SIGTERM or Ctrl-C stops it cleanly, e.g.
+            Answers describe with the models, and streams of audio-start / audio-chunk / audio-stop (PCM of any rate, \
+            width and channel count) with a detection event per word found, or not-detected at audio-stop. Each client \
+            gets its own detector; all share one encoder. Logs one line per connection event on stderr. SIGTERM or Ctrl-C \
+            stops it cleanly.
+
+            Examples:
               wakeword serve --uri tcp://0.0.0.0:10400 --model alexa.wakeword
+              wakeword serve --uri unix:///run/wakeword.sock --model models/ --threshold alexa=0.9
             """)
 
     @Option(help: ArgumentHelp("Where to listen: tcp://HOST:PORT (port 0 picks a free one) or unix:///path/to/socket.", valueName: "uri"))

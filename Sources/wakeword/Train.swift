@@ -5,15 +5,18 @@ import WakeWord
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a wake-word model from a few recordings of the word.",
+        usage: "wakeword train --positive <path> ... --output <model.wakeword> [<options>]",
         discussion: """
-            Positives are recordings of the wake word, one utterance each (5 to 20 are enough).
-            Negatives are audio that never says it; without --negative the default set is used:
-            a few minutes of read speech and household noise, plus five hours of speech once
-            fetched, looked for in $XDG_DATA_HOME/wakeword/negatives (by default
-            ~/.local/share/wakeword/negatives), then in the checkout this binary was built in.
-            Encoder outputs are cached, so training again over the same audio is fast. The model
-            file is written only when training succeeds; an existing file is replaced in one
-            step, never half-written.
+            Positives are recordings of the wake word, one utterance each (5 to 20 are enough). Negatives are audio that \
+            never says it; without --negative the default set is used: a few minutes of read speech and household noise, \
+            plus hours of speech once fetched, looked for in $XDG_DATA_HOME/wakeword/negatives (by default \
+            ~/.local/share/wakeword/negatives), then in the checkout this binary was built in. Encoder outputs are cached, \
+            so training again over the same audio is fast. The model file is written only when training succeeds; an \
+            existing file is replaced in one step, never half-written.
+
+            Examples:
+              wakeword train --positive my-clips/ --output toaster.wakeword
+              wakeword train --positive clips/ --negative living-room/ --target-fa-per-hour 0.2 -o toaster.wakeword
             """)
 
     @OptionGroup var audio: AudioSetOptions
@@ -95,9 +98,11 @@ struct Train: ParsableCommand {
                 + " Give more clips of the word (20 or more) and more negative audio.", options.targetFAPerHour,
                 100 * options.maximumExpectedFRR, 100 * (1 - outcome.expectedFRR), calibration.observedEvents, 60 * hours))
         } else if options.targetFAPerHour * hours < 0.25 {
+            // Only a binary run from the checkout can point at the checkout's set-up script.
+            let fetch = DefaultPaths.projectRoot == nil ? "" : " (scripts/setup --negatives adds eight hours of speech to the default negatives)"
             display.message(String(format: "warning: %.0f minutes of negative audio cannot show %g false accepts per hour; the threshold extrapolates far beyond it"
-                + " and may miss many words. Give an hour or more of audio from where the detector will run (scripts/setup --negatives, run in the"
-                + " wakeword checkout, adds five hours of speech to the default negatives), or ask for --target-fa-per-hour %.0f.", 60 * hours, options.targetFAPerHour, max(1, (1 / hours).rounded(.up))))
+                + " and may miss many words. Give an hour or more of audio from where the detector will run with --negative%@, or ask for"
+                + " --target-fa-per-hour %.0f.", 60 * hours, options.targetFAPerHour, fetch, max(1, (1 / hours).rounded(.up))))
         }
     }
 }
