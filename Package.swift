@@ -29,10 +29,12 @@ let package = Package(
             name: "wakeword",
             dependencies: ["WakeWord", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The README's library example, as written there (a test checks they match and runs it).
+        .executableTarget(name: "readme-example", dependencies: ["WakeWord"]),
         // Parsers under libFuzzer (scripts/fuzz builds wakeword-fuzz with -sanitize=fuzzer -DFUZZING).
         .target(name: "FuzzHarness", dependencies: ["WakeWord"]),
         .executableTarget(name: "wakeword-fuzz", dependencies: ["FuzzHarness"]),
         // The tests also run the command-line tool as users do, so they depend on it being built.
-        .testTarget(name: "WakeWordTests", dependencies: ["WakeWord", "wakeword", "FuzzHarness"], exclude: ["Golden"]),
+        .testTarget(name: "WakeWordTests", dependencies: ["WakeWord", "wakeword", "readme-example", "FuzzHarness"], exclude: ["Golden"]),
     ]
 )

@@ -25,6 +25,8 @@ public enum ModelFile {
         var frontEnd: WakeWordModel.FrontEnd
         var encoder: EncoderIdentity
         var training: TrainingSummary
+        /// Absent for a model as trained.
+        var retuning: Retuning? = nil
     }
 
     struct HeadLayout: Codable {
@@ -42,7 +44,7 @@ public enum ModelFile {
             refractorySeconds: model.refractory,
             head: HeadLayout(kind: head.kind, inputs: head.inputs, hidden: head.hidden,
                              payload: ["mean": head.mean.count, "scale": head.scale.count, "parameters": head.parameters.count]),
-            frontEnd: model.frontEnd, encoder: model.encoder, training: model.training)
+            frontEnd: model.frontEnd, encoder: model.encoder, training: model.training, retuning: model.retuning)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -116,9 +118,11 @@ public enum ModelFile {
         let head = TriggerHead(kind: layout.kind, inputs: d, hidden: layout.hidden, mean: Array(values[0..<d]),
                                scale: Array(values[d..<(2 * d)]), parameters: Array(values[(2 * d)...]))
         guard head.scale.allSatisfy({ $0 > 0 }) else { throw fail("the head's scale must be positive") }
-        return WakeWordModel(name: header.name, threshold: header.threshold, layer: header.layer, windowing: header.windowing,
-                             refractory: header.refractorySeconds, head: head, encoder: header.encoder,
-                             frontEnd: header.frontEnd, training: header.training)
+        var model = WakeWordModel(name: header.name, threshold: header.threshold, layer: header.layer, windowing: header.windowing,
+                                  refractory: header.refractorySeconds, head: head, encoder: header.encoder,
+                                  frontEnd: header.frontEnd, training: header.training)
+        model.retuning = header.retuning
+        return model
     }
 
     private static func append<T: FixedWidthInteger>(_ value: T, to data: inout Data) {

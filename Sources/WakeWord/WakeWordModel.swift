@@ -16,6 +16,9 @@ public struct WakeWordModel: Sendable {
     public var encoder: EncoderIdentity
     public var frontEnd: FrontEnd
     public var training: TrainingSummary
+    /// Set by `wakeword retune`: the threshold and name training gave, and what negative audio
+    /// showed at the new threshold; nil for a model as trained.
+    public var retuning: Retuning?
 
     /// The front end the features came from.
     public struct FrontEnd: Codable, Sendable, Equatable {
@@ -32,13 +35,14 @@ public struct WakeWordModel: Sendable {
     }
 
     /// Why this model at `threshold` will miss most of its words, or nil: a threshold so close
-    /// to 1 that the head's scores seldom reach it, or training's own estimate of its misses.
+    /// to 1 that the head's scores seldom reach it, or training's own estimate of its misses
+    /// (which holds at the threshold training gave).
     public func firingProblem(threshold: Float? = nil) -> String? {
         let threshold = threshold ?? self.threshold
         if threshold >= 0.9999 {
             return String(format: "its threshold %.5f is so close to 1 that it will seldom fire", threshold)
         }
-        if threshold == self.threshold, training.expectedFRR > 0.5 {
+        if threshold == retuning?.trainedThreshold ?? self.threshold, training.expectedFRR > 0.5 {
             return String(format: "training expects it to miss %.0f%% of its words at threshold %.4f", 100 * training.expectedFRR, threshold)
         }
         return nil

@@ -6,19 +6,21 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the encoder's speed on this machine against the sgemm floor, on one thread.",
         discussion: """
-            For each input length: CPU time of one encoder pass (median of --repeats), audio seconds
-            per CPU second, and the achieved GFLOPS next to OpenBLAS sgemm's GFLOPS measured in the
-            same run on the encoder's largest matrix shape. The floor is the speed the encoder would
-            have if all its FLOPs ran at the sgemm rate.
+            For each input length: CPU time of one encoder pass (median of --repeats), audio seconds per CPU second, and \
+            the achieved GFLOPS next to OpenBLAS sgemm's GFLOPS measured in the same run on the encoder's largest matrix \
+            shape. The floor is the speed the encoder would have if all its FLOPs ran at the sgemm rate.
+
+            Example:
+              wakeword bench --seconds 1,10 --layer 3
             """)
 
-    @Option(help: "Input lengths in seconds, comma-separated.")
+    @Option(parsing: .unconditional, help: "Input lengths in seconds, comma-separated.")
     var seconds: String = "1,2,10"
 
-    @Option(help: "Timed passes per length; the median is reported.")
+    @Option(parsing: .unconditional, help: "Timed passes per length; the median is reported.")
     var repeats: Int = 15
 
-    @Option(help: "Encoder blocks to run (default: all).")
+    @Option(parsing: .unconditional, help: "Encoder blocks to run (default: all).")
     var layer: Int?
 
     @OptionGroup var encoder: EncoderOptions
@@ -35,6 +37,9 @@ struct Bench: ParsableCommand {
     func run() throws {
         BLAS.setThreads(1)
         let model = try encoder.load()
+        if let layer, !(1...model.dimensions.layers).contains(layer) {
+            throw WakeWordError.invalidInput("--layer \(layer) is outside 1...\(model.dimensions.layers) for this encoder")
+        }
         let logMel = LogMel()
         let width = model.dimensions.width
         let sgemm = sgemmGFLOPS(rows: 500, inner: width, columns: 4 * width)

@@ -4,42 +4,47 @@ import WakeWord
 
 struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Detect wake words in an audio file or a live stream on stdin.",
+        abstract: "Detect wake words in audio files, folders of them, or a live stream on stdin.",
         discussion: """
-            Prints one line per detection as it happens: the time in seconds from the start of the
-            input (the end of the word), the model's name and its score. Several models share one
-            encoder pass. With IN as -, reads raw PCM from stdin (default: signed 16-bit
-            little-endian mono at 16 kHz), e.g.
+            Prints one line per detection as it happens: the time in seconds from the start of its input (the end of the word), \
+            the model's name, its score and the input. Several models share one encoder pass; each input is a stream of its own. \
+            With - as an input, reads stdin: a WAV, FLAC or Ogg stream is recognised by its header, anything else is raw PCM \
+            (by default signed 16-bit little-endian mono at 16 kHz).
+
+            Examples:
+              wakeword detect --model alexa.wakeword recording.flac more-recordings/
+              wakeword detect --model alexa.wakeword:0.9 --model computer.wakeword --threshold computer=0.8 meeting.wav
               arecord -f S16_LE -r 16000 -c 1 | wakeword detect --model alexa.wakeword -
+              arecord -f S16_LE -r 16000 -c 1 | wakeword detect --model alexa.wakeword --exit-on-first - && echo heard it
             """)
 
-    @Option(name: .customLong("model"),
-            help: ArgumentHelp("A model file to run; repeat for several wake words.", valueName: "model.wakeword"))
-    var models: [String] = []
+    @OptionGroup var selection: ModelOptions
 
-    @Argument(help: ArgumentHelp("Audio file (any format libsndfile reads), or - for raw PCM on stdin.", valueName: "in"))
-    var input: String
+    @Argument(help: ArgumentHelp("Audio files (any format libsndfile reads), folders of them (searched recursively), or - for stdin.", valueName: "in"))
+    var inputs: [String]
 
-    @Option(help: "Fire at this score instead of each model's calibrated threshold (0...1).")
-    var threshold: Float?
-
-    @Option(help: "Seconds after a detection in which the same model does not fire again (default: the model's, 1 s).")
-    var refractory: Double?
-
-    @Flag(help: "Print detections as JSON Lines: {\"time\": 12.34, \"model\": \"alexa\", \"score\": 0.97}.")
+    @Flag(help: "Print detections as JSON Lines: {\"time\": 12.34, \"model\": \"alexa\", \"score\": 0.973, \"file\": \"a.flac\"}.")
     var json = false
 
-    @Option(help: ArgumentHelp("Write every hop's score to this CSV file (time,model,score).", valueName: "file.csv"))
+    @Option(help: ArgumentHelp("Write every hop's score to this CSV file (time,model,score,file).", valueName: "file.csv"))
     var scores: String?
 
-    @Option(help: "Sample rate of raw stdin input, in Hz.")
-    var rate: Int = 16_000
+    @Option(name: .customLong("exec"),
+            help: ArgumentHelp("Run this shell command on each detection, with WAKEWORD_FILE, WAKEWORD_TIME, WAKEWORD_MODEL, WAKEWORD_MODEL_FILE and WAKEWORD_SCORE set; detection waits for it.",
+                               valueName: "command"))
+    var command: String?
 
-    @Option(help: "Channels of raw stdin input.")
-    var channels: Int = 1
+    @Flag(name: .customLong("exit-on-first"), help: "Stop at the first detection and exit 0; exit 1 at the end of the input without one (2 on an error).")
+    var exitOnFirst = false
 
-    @Option(help: "Sample format of raw stdin input: s16, s24, s32, f32 or u8 (little-endian).")
-    var format: String = "s16"
+    @Option(parsing: .unconditional, help: "Sample rate of raw stdin input, in Hz (default 16000).")
+    var rate: Int?
+
+    @Option(parsing: .unconditional, help: "Channels of raw stdin input (default 1).")
+    var channels: Int?
+
+    @Option(help: "Sample format of raw stdin input, little-endian (default s16).")
+    var format: RawAudioFormat.Encoding?
 
     @Flag(help: "Do not print the closing summary on stderr.")
     var quiet = false
@@ -47,116 +52,109 @@ struct Detect: ParsableCommand {
     @OptionGroup var encoder: EncoderOptions
 
     func validate() throws {
-        guard !models.isEmpty else { throw ValidationError("give at least one --model") }
-        if let threshold, !(0...1).contains(threshold) { throw ValidationError("--threshold must be between 0 and 1") }
-        if let refractory, refractory < 0 || !refractory.isFinite { throw ValidationError("--refractory must be 0 or more seconds") }
-        guard RawAudioFormat.Encoding(rawValue: format) != nil else { throw ValidationError("--format must be one of s16, s24, s32, f32, u8") }
-        guard channels >= 1 && channels <= 64 else { throw ValidationError("--channels must be between 1 and 64") }
-        guard (AudioFormat.minimumSampleRate...AudioFormat.maximumSampleRate).contains(rate) else {
+        if let channels, !(1...64).contains(channels) { throw ValidationError("--channels must be between 1 and 64") }
+        if let rate, !(AudioFormat.minimumSampleRate...AudioFormat.maximumSampleRate).contains(rate) {
             throw ValidationError("--rate must be between \(AudioFormat.minimumSampleRate) and \(AudioFormat.maximumSampleRate) Hz")
         }
+        guard inputs.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("- (stdin) is given more than once; it can be read once") }
     }
 
     func run() throws {
-        let wakeModels = try models.map { try ModelFile.read(path: $0) }
-        let reader = input == "-"
-            ? try AudioReader(standardInput: RawAudioFormat(sampleRate: rate, channels: channels, encoding: RawAudioFormat.Encoding(rawValue: format)!))
-            : try AudioReader(path: input)
+        do {
+            try work()
+        } catch let error where exitOnFirst && !(error is ExitCode) {
+            // As grep: 0 found, 1 not found, 2 trouble.
+            FileHandle.standardError.write(Data("Error: \(WakeWordCommand.message(for: error))\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    private func work() throws {
+        let chosen = try selection.load()
+        let files = try Detect.expand(inputs)
         BLAS.setThreads(1)
         Interrupt.install()
-        var detector = try Detector(models: wakeModels, encoder: try encoder.load(),
-                                    thresholds: threshold.map { t in wakeModels.map { _ in t } }, refractory: refractory, modelPaths: models)
-        for (path, model) in zip(models, wakeModels) {
-            if let problem = model.firingProblem(threshold: threshold) {
-                FileHandle.standardError.write(Data("warning: \(path): \(problem); retrain it with more clips and negative audio, or pass --threshold\n".utf8))
+        let fresh = try Detector(models: chosen.map(\.model), encoder: try encoder.load(), thresholds: chosen.map(\.threshold),
+                                 refractory: selection.refractory, modelPaths: chosen.map(\.path))
+        for model in chosen {
+            if let problem = model.model.firingProblem(threshold: model.threshold) {
+                FileHandle.standardError.write(Data("warning: \(model.path): \(problem); retrain it with more clips and negative audio, or pass --threshold\n".utf8))
             }
         }
-        let trace = try scores.map { try ScoreTrace(path: $0, models: wakeModels.map(\.name)) }
+        let modelFiles = Dictionary(uniqueKeysWithValues: chosen.map { ($0.model.name, $0.path) })
+        let hook = command.map(DetectionHook.init)
+        let trace = try scores.map { try ScoreTrace(path: $0, models: chosen.map(\.model.name)) }
         var count = 0
         var samples = 0
-        let report = { (detections: [Detection]) in
+        // Reports detections in order; true once --exit-on-first has what it waits for.
+        let report = { (detections: [Detection], file: String) throws -> Bool in
             for detection in detections {
+                let event = DetectEvent(file: file, modelFile: modelFiles[detection.model]!, detection: detection)
                 // Unbuffered: each line reaches a pipe as soon as the word is detected.
-                let line = json ? Detect.jsonLine(detection) : String(format: "%.2f\t%@\t%.3f", detection.time, detection.model, detection.score)
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                FileHandle.standardOutput.write(Data(((json ? event.json : event.line) + "\n").utf8))
                 count += 1
+                try hook?.run(event)
+                if exitOnFirst { return true }
             }
+            return false
         }
         do {
-            // Small reads from a live stream so that events come out as they happen.
-            let chunk = input == "-" ? max(1, rate / 10) : 4 * reader.sourceSampleRate
-            while !Interrupt.requested {
-                let audio = try reader.read(maxFrames: chunk)
-                if audio.isEmpty { break }
-                samples += audio.count
-                report(detector.process(audio) { trace?.add($0) })
+            inputs: for file in files {
+                let reader = try open(file)
+                var detector = fresh
+                let before = samples
+                // Small reads from a live stream so that events come out as they happen.
+                let chunk = file == "-" ? max(1, reader.sourceSampleRate / 10) : 4 * reader.sourceSampleRate
+                while !Interrupt.requested {
+                    let audio = try reader.read(maxFrames: chunk)
+                    if audio.isEmpty { break }
+                    samples += audio.count
+                    if try report(detector.process(audio) { trace?.add($0, file: file) }, file) { break inputs }
+                }
+                // An empty stream is a stream that ended; a file without samples is a mistake.
+                if samples == before && file != "-" && !Interrupt.requested {
+                    throw WakeWordError.badAudio(path: file, reason: "it contains no audio samples")
+                }
+                if try report(detector.finish { trace?.add($0, file: file) }, file) { break inputs }
+                reader.warnings.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+                if Interrupt.requested { break }
             }
-            // An empty stream is a stream that ended; a file without samples is a mistake.
-            if samples == 0 && input != "-" && !Interrupt.requested {
-                throw WakeWordError.badAudio(path: input, reason: "it contains no audio samples")
-            }
-            report(detector.finish { trace?.add($0) })
             try trace?.commit()
         } catch {
             trace?.discard()
             throw error
         }
-        reader.warnings.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         if !quiet {
             let seconds = Double(samples) / Double(AudioFormat.sampleRate)
             let stopped = Interrupt.requested ? "stopped by Ctrl-C after" : "processed"
-            FileHandle.standardError.write(Data(String(format: "%@ %.1f s of audio; %d detection%@\n", stopped, seconds, count, count == 1 ? "" : "s").utf8))
+            let many = files.count > 1 ? " in \(files.count) inputs" : ""
+            FileHandle.standardError.write(Data(String(format: "%@ %.1f s of audio%@; %d detection%@\n", stopped, seconds, many, count, count == 1 ? "" : "s").utf8))
         }
         if Interrupt.requested { throw ExitCode(130) }
+        if exitOnFirst && count == 0 { throw ExitCode(1) }
     }
 
-    static func jsonLine(_ detection: Detection) -> String {
-        let name = String(data: try! JSONEncoder().encode(detection.model), encoding: .utf8)!
-        return String(format: "{\"time\": %.2f, \"model\": %@, \"score\": %.3f}", detection.time, name, detection.score)
-    }
-}
-
-/// The --scores CSV, written beside its final name and moved there only when the run ends
-/// well, so a failed run leaves no half-written file.
-final class ScoreTrace {
-    private let path: String
-    private let temporary: String
-    private let handle: FileHandle
-    private let models: [String]
-    private var pending = ""
-
-    init(path: String, models: [String]) throws {
-        let url = URL(fileURLWithPath: path)
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-        guard FileManager.default.createFile(atPath: temporary, contents: Data("time,model,score\n".utf8)),
-              let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw WakeWordError.writeFailed(path: path, reason: "cannot create a file in \(url.deletingLastPathComponent().path)")
+    /// The inputs as files ("-" kept), folders expanded; every file is opened once here, so
+    /// a missing, unreadable or empty one stops the run before anything is detected.
+    static func expand(_ inputs: [String]) throws -> [String] {
+        let files = try inputs.flatMap { $0 == "-" ? ["-"] : try AudioPaths.expand([$0], what: "input") }
+        for file in files where file != "-" {
+            if try AudioReader(path: file).declaredDuration == 0 {
+                throw WakeWordError.badAudio(path: file, reason: "it contains no audio samples")
+            }
         }
-        handle.seekToEndOfFile()
-        (self.path, self.handle, self.models) = (path, handle, models)
+        return files
     }
 
-    func add(_ score: HopScore) {
-        pending += String(format: "%.2f,%@,%.5f\n", score.time, models[score.model], score.score)
-        if pending.utf8.count > 1 << 16 { flush() }
-    }
-
-    func commit() throws {
-        flush()
-        try handle.close()
-        guard rename(temporary, path) == 0 else {
-            discard()
-            throw WakeWordError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+    /// A reader for `file`; for stdin, a recognised container or raw PCM as --rate,
+    /// --channels and --format describe (which a container's header overrides, with a warning).
+    private func open(_ file: String) throws -> AudioReader {
+        guard file == "-" else { return try AudioReader(path: file) }
+        let raw = RawAudioFormat(sampleRate: rate ?? 16_000, channels: channels ?? 1, encoding: format ?? .s16)
+        let input = try StandardInput(raw: raw)
+        if let container = input.container, rate != nil || channels != nil || format != nil {
+            FileHandle.standardError.write(Data("warning: stdin holds \(container.rawValue) audio; --rate, --channels and --format describe raw input and are ignored\n".utf8))
         }
-    }
-
-    func discard() {
-        try? handle.close()
-        try? FileManager.default.removeItem(atPath: temporary)
-    }
-
-    private func flush() {
-        handle.write(Data(pending.utf8))
-        pending = ""
+        return input.reader
     }
 }

@@ -4,7 +4,12 @@ import WakeWord
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the Whisper encoder's output for an audio file as a float32 .npy, shape [positions, width].",
-        discussion: "Inputs up to 30 s (the encoder's context); 50 positions per second.")
+        discussion: """
+            Inputs up to 30 s (the encoder's context); 50 positions per second.
+
+            Example:
+              wakeword embed clip.flac --layer 3 --output clip-block3.npy
+            """)
 
     @Argument(help: ArgumentHelp("Audio file (any format libsndfile reads; resampled to 16 kHz mono).", valueName: "in"))
     var input: String
@@ -12,7 +17,7 @@ struct Embed: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the .npy file.", valueName: "out.npy"))
     var output: String
 
-    @Option(help: "Encoder block whose output to write, 1...L; L (the default) is the encoder's final output, a smaller one the residual stream after that block.")
+    @Option(parsing: .unconditional, help: "Encoder block whose output to write, 1...L; L (the default) is the encoder's final output, a smaller one the residual stream after that block.")
     var layer: Int?
 
     @OptionGroup var encoder: EncoderOptions
@@ -25,7 +30,7 @@ struct Embed: ParsableCommand {
         }
         let model = try encoder.load()
         if let layer, !(1...model.dimensions.layers).contains(layer) {
-            throw ValidationError("--layer \(layer) is outside 1...\(model.dimensions.layers) for this encoder")
+            throw WakeWordError.invalidInput("--layer \(layer) is outside 1...\(model.dimensions.layers) for this encoder")
         }
         let embedding = model.encode(LogMel()(samples), layer: layer)
         try AtomicFile.write(NumpyFile.encode(embedding), to: output)

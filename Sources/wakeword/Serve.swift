@@ -6,61 +6,48 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve wake-word models over the Wyoming protocol (for Home Assistant).",
         discussion: """
-            Answers describe with the models, and streams of audio-start / audio-chunk / audio-stop
-            (PCM of any rate, width and channel count) with a detection event per word found, or
-            not-detected at audio-stop. Each client gets its own detector; all share one encoder.
-            Logs one line per connection event on stderr. SIGTERM or Ctrl-C stops it cleanly, e.g.
+            Answers describe with the models, and streams of audio-start / audio-chunk / audio-stop (PCM of any rate, \
+            width and channel count) with a detection event per word found, or not-detected at audio-stop. Each client \
+            gets its own detector; all share one encoder. Logs one line per connection event on stderr. SIGTERM or Ctrl-C \
+            stops it cleanly.
+
+            Examples:
               wakeword serve --uri tcp://0.0.0.0:10400 --model alexa.wakeword
+              wakeword serve --uri unix:///run/wakeword.sock --model models/ --threshold alexa=0.9
             """)
 
     @Option(help: ArgumentHelp("Where to listen: tcp://HOST:PORT (port 0 picks a free one) or unix:///path/to/socket.", valueName: "uri"))
     var uri: String = "tcp://127.0.0.1:10400"
 
-    @Option(name: .customLong("model"),
-            help: ArgumentHelp("A model file, or a folder of .wakeword files; repeat for several wake words.", valueName: "path"))
-    var models: [String] = []
+    @OptionGroup var selection: ModelOptions
 
-    @Option(help: "Fire at this score instead of each model's calibrated threshold (0...1).")
-    var threshold: Float?
-
-    @Option(help: "Seconds after a detection in which the same model does not fire again (default: the model's, 1 s).")
-    var refractory: Double?
-
-    @Option(name: .customLong("max-clients"), help: "Clients served at once; more are turned away.")
+    @Option(name: .customLong("max-clients"), parsing: .unconditional, help: "Clients served at once; more are turned away.")
     var maximumClients: Int = 32
 
     @OptionGroup var encoder: EncoderOptions
 
     func validate() throws {
-        guard !models.isEmpty else { throw ValidationError("give at least one --model") }
-        if let threshold, !(0...1).contains(threshold) { throw ValidationError("--threshold must be between 0 and 1") }
-        if let refractory, refractory < 0 || !refractory.isFinite { throw ValidationError("--refractory must be 0 or more seconds") }
         guard maximumClients >= 1 else { throw ValidationError("--max-clients must be 1 or more") }
     }
 
     func run() throws {
         let address = try ServeAddress(uri: uri)
-        let paths = try models.flatMap(Serve.modelFiles)
-        let wakeModels = try paths.map { try ModelFile.read(path: $0) }
+        let chosen = try selection.load()
+        // A threshold given on the command line becomes the model's own for every client.
+        let wakeModels = chosen.map { choice in
+            var model = choice.model
+            if let threshold = choice.threshold { model.threshold = threshold }
+            return model
+        }
         BLAS.setThreads(1)
-        let service = try WyomingService(models: wakeModels, encoder: try encoder.load(), threshold: threshold,
-                                         refractory: refractory, modelPaths: paths)
+        let service = try WyomingService(models: wakeModels, encoder: try encoder.load(), refractory: selection.refractory,
+                                         modelPaths: chosen.map(\.path))
         StopSignal.install()
         let server = try WyomingServer(service: service, address: address, maximumClients: maximumClients, log: Serve.log)
         let names = zip(wakeModels, service.detector(names: nil).thresholds).map { String(format: "%@ (fires at %.3f)", $0.name, $1) }
         Serve.log("listening on \(server.boundAddress) with \(names.joined(separator: ", "))")
         server.run { StopSignal.requested }
         Serve.log("stopped")
-    }
-
-    /// A model file as given, or the .wakeword files in a folder (sorted).
-    static func modelFiles(_ path: String) throws -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw WakeWordError.fileNotFound(path: path) }
-        guard isDirectory.boolValue else { return [path] }
-        let files = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".wakeword") }.sorted()
-        guard !files.isEmpty else { throw WakeWordError.invalidInput("\(path): the folder holds no .wakeword files; pass model files or a folder of them") }
-        return files.map { (path as NSString).appendingPathComponent($0) }
     }
 
     /// One line on stderr, written whole so lines from client threads do not interleave.

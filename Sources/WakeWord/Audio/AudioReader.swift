@@ -6,7 +6,9 @@ import Foundation
 ///
 /// Damaged data: libsndfile stops at the first frame it cannot decode (a FLAC CRC failure)
 /// without reporting an error, so a read that ends before the frame count the header
-/// declares is treated as damage: what decoded is used and a warning names the file.
+/// declares is treated as damage: what decoded is used and a warning names the file. MP3's
+/// declared length is often an estimate, so a read within `SoundFile.declaredFramesSlack` of
+/// it is not.
 public final class AudioReader {
     /// The path, or "stdin", as used in messages.
     public let name: String
@@ -39,6 +41,14 @@ public final class AudioReader {
         name = "stdin"
         (sourceSampleRate, sourceChannels) = (format.sampleRate, format.channels)
         resampler = AudioReader.resampler(from: format.sampleRate)
+    }
+
+    /// Reads `file`, opened elsewhere, naming it `name` in messages.
+    init(file: SoundFile, name: String) {
+        self.file = file
+        self.name = name
+        (sourceSampleRate, sourceChannels) = (file.sampleRate, file.channels)
+        resampler = AudioReader.resampler(from: file.sampleRate)
     }
 
     /// The next chunk of 16 kHz mono samples, about `maxFrames` source frames' worth;
@@ -81,7 +91,7 @@ public final class AudioReader {
     private func finish() throws {
         finished = true
         let error = file.lastError.map { $0.replacingOccurrences(of: "Error : ", with: "") }
-        let short = file.declaredFrames.map { framesRead < $0 } ?? false
+        let short = file.declaredFrames.map { framesRead < $0 - file.declaredFramesSlack } ?? false
         guard error != nil || short else { return }
         let reason = error.map { " (\($0))" } ?? ""
         guard framesRead > 0 else {

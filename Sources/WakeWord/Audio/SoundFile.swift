@@ -11,6 +11,11 @@ final class SoundFile {
     let declaredFrames: Int?
     /// True for stored floating-point samples, which may hold NaN or infinity.
     let isFloatingPoint: Bool
+    /// Frames a complete read may fall short of `declaredFrames` by. For MPEG, without a
+    /// Xing/Info header mpg123 estimates the length from the first frame's size, and frames
+    /// differ by a padding byte (sox's 28.17 s at 44.1 kHz declares 28.28 s and decodes
+    /// 28.21 s): one frame of 1152 samples or 1 % of the length. Elsewhere none.
+    let declaredFramesSlack: Int
     private let handle: OpaquePointer
 
     /// Opens a file by path.
@@ -23,21 +28,40 @@ final class SoundFile {
         (sampleRate, channels) = (Int(info.samplerate), Int(info.channels))
         declaredFrames = info.frames >= 0 && info.frames < Int64(Int32.max) * 64 ? Int(info.frames) : nil
         isFloatingPoint = SoundFile.isFloat(info.format)
+        let isMPEG = info.format & Int32(SF_FORMAT_TYPEMASK) == Int32(SF_FORMAT_MPEG)
+        declaredFramesSlack = isMPEG ? max(1_152, (declaredFrames ?? 0) / 100) : 0
         try validate(path: path)
     }
 
-    /// Opens headerless PCM on a file descriptor (standard input is 0); the descriptor stays open.
-    init(descriptor: Int32, raw format: RawAudioFormat, name: String) throws {
+    /// Opens headerless PCM on a file descriptor (standard input is 0); the descriptor stays
+    /// open unless `closing`.
+    init(descriptor: Int32, raw format: RawAudioFormat, name: String, closing: Bool = false) throws {
         var info = SF_INFO()
         info.samplerate = Int32(clamping: format.sampleRate)
         info.channels = Int32(clamping: format.channels)
         info.format = Int32(SF_FORMAT_RAW) | format.encoding.subtype | Int32(bitPattern: UInt32(SF_ENDIAN_LITTLE))
-        guard let handle = sf_open_fd(descriptor, Int32(SFM_READ), &info, 0) else {
+        guard let handle = sf_open_fd(descriptor, Int32(SFM_READ), &info, closing ? 1 : 0) else {
             throw WakeWordError.badAudio(path: name, reason: SoundFile.openFailure(String(cString: sf_strerror(nil))))
         }
         self.handle = handle
-        (sampleRate, channels, declaredFrames) = (format.sampleRate, format.channels, nil)
+        (sampleRate, channels, declaredFrames, declaredFramesSlack) = (format.sampleRate, format.channels, nil, 0)
         isFloatingPoint = SoundFile.isFloat(info.format)
+        try validate(path: name)
+    }
+
+    /// Opens a container libsndfile recognises (WAV, Ogg, FLAC...) on a file descriptor, which
+    /// is closed with it. For a stream (`lengthKnown` false) the header's length is not taken:
+    /// a piped WAV's header may claim any length.
+    init(descriptor: Int32, name: String, lengthKnown: Bool) throws {
+        var info = SF_INFO()
+        guard let handle = sf_open_fd(descriptor, Int32(SFM_READ), &info, 1) else {
+            throw WakeWordError.badAudio(path: name, reason: SoundFile.openFailure(String(cString: sf_strerror(nil))))
+        }
+        self.handle = handle
+        (sampleRate, channels) = (Int(info.samplerate), Int(info.channels))
+        declaredFrames = lengthKnown && info.frames >= 0 && info.frames < Int64(Int32.max) * 64 ? Int(info.frames) : nil
+        isFloatingPoint = SoundFile.isFloat(info.format)
+        declaredFramesSlack = 0
         try validate(path: name)
     }
 

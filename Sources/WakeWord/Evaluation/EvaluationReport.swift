@@ -35,7 +35,10 @@ public struct EvaluationReport: Codable, Sendable {
 
     public let model: String
     public let modelFile: String
+    /// The threshold evaluated: the model's own, or one given instead.
     public let threshold: Float
+    /// The model file's own threshold.
+    public let modelThreshold: Float
     public let positives: Int
     public let skipped: [EvaluationRecord.Skipped]
     public let negativeHours: Double
@@ -50,7 +53,9 @@ public struct EvaluationReport: Codable, Sendable {
     public let settings: Settings
     public let toolVersion: String
 
-    public init(_ record: EvaluationRecord, modelFile: String, snr: Double?, seed: UInt64, padding: Double) {
+    /// `modelThreshold` is the model file's own threshold when the record's model was run at
+    /// another (nil: the record's model's threshold is its own).
+    public init(_ record: EvaluationRecord, modelFile: String, snr: Double?, seed: UInt64, padding: Double, modelThreshold: Float? = nil) {
         let metrics = Metrics(record)
         let threshold = record.model.threshold
         let point = metrics.point(at: threshold)
@@ -58,6 +63,7 @@ public struct EvaluationReport: Codable, Sendable {
         model = record.model.name
         self.modelFile = modelFile
         self.threshold = threshold
+        self.modelThreshold = modelThreshold ?? threshold
         positives = record.positives.count
         skipped = record.skipped
         negativeHours = record.negativeHours

@@ -50,7 +50,8 @@ public struct Evaluator: Sendable {
         }
         let padSamples = Int(padding * Double(AudioFormat.sampleRate))
         let usable = prepared.filter { $0.clip != nil }
-        guard !usable.isEmpty else {
+        // No positive clips at all is a false-accept run; clips none of which is usable is a mistake.
+        guard !usable.isEmpty || positives.isEmpty else {
             let reasons = prepared.compactMap(\.reason)
             throw WakeWordError.invalidInput("none of the \(positives.count) positive clips is usable"
                 + (reasons.first.map { " (\($0)\(reasons.count > 1 ? "; \(reasons.count - 1) more" : ""))" } ?? ""))

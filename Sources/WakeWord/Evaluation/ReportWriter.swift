@@ -17,10 +17,28 @@ public struct ReportWriter: Sendable {
 
     /// One paragraph for the terminal.
     public var summary: String {
+        let at = String(format: "%@ at threshold %.4f%@", report.model, report.threshold, isOwnThreshold ? "" : String(format: " (the model's own: %.4f)", report.modelThreshold))
+        guard report.positives > 0 else {
+            return at + String(format: ": %.2f false accepts per hour (%d in %.2f h); no positive clips, so no false-reject rate",
+                               report.faPerHour, report.falseAccepts.count, report.negativeHours)
+        }
         let latency = report.latencyMs.map { String(format: "; latency median %.0f ms, p95 %.0f ms", $0.median, $0.p95) } ?? ""
-        return String(format: "%@ at threshold %.4f: %.1f%% false rejects (%d of %d clips), %.2f false accepts per hour (%d in %.2f h)%@",
-                      report.model, report.threshold, 100 * report.frr, report.misses.count, report.positives,
-                      report.faPerHour, report.falseAccepts.count, report.negativeHours, latency)
+        return at + String(format: ": %.1f%% false rejects (%d of %d clips), %.2f false accepts per hour (%d in %.2f h)%@",
+                           100 * report.frr, report.misses.count, report.positives, report.faPerHour, report.falseAccepts.count, report.negativeHours, latency)
+    }
+
+    /// False when the report is at a threshold given instead of the model's.
+    private var isOwnThreshold: Bool { report.threshold == report.modelThreshold }
+
+    /// "the model's threshold 0.8123" or "the threshold given, 0.9000 (the model's own: 0.8123)".
+    private var thresholdName: String {
+        isOwnThreshold ? String(format: "the model's threshold %.4f", report.threshold)
+            : String(format: "the threshold given, %.4f (the model's own: %.4f)", report.threshold, report.modelThreshold)
+    }
+
+    /// "12 positive clips" or "no positive clips (false accepts only)".
+    private var positivesText: String {
+        report.positives > 0 ? "\(report.positives) positive clips" : "no positive clips (false accepts only)"
     }
 
     public func write(to directory: String) throws {
@@ -38,7 +56,7 @@ public struct ReportWriter: Sendable {
     }
 
     private var detPlot: String {
-        var marks = [SVGPlot.Mark(label: String(format: "model threshold %.4f", report.threshold),
+        var marks = [SVGPlot.Mark(label: String(format: isOwnThreshold ? "model threshold %.4f" : "threshold given %.4f", report.threshold),
                                   point: report.sweep.first { $0.threshold == report.threshold } ?? report.sweep[0], colour: "#d35400")]
         for (target, colour) in zip(report.targets, ["#8e44ad", "#16a085"]) {
             if let point = target.point { marks.append(.init(label: "\(format(target.faPerHour)) FA/h: threshold \(String(format: "%.4f", point.threshold))", point: point, colour: colour)) }
@@ -50,11 +68,13 @@ public struct ReportWriter: Sendable {
 
     var markdown: String {
         var md = "# Wake-word evaluation: \(report.model)\n\n"
-        md += "Model `\(report.modelFile)`; \(report.positives) positive clips"
+        md += "Model `\(report.modelFile)`; \(positivesText)"
         md += report.settings.snrDB.map { ", mixed with noise at \(format($0)) dB SNR" } ?? ""
         md += String(format: "; %.2f hours of negative audio.\n\n", report.negativeHours)
-        md += "| | at the model's threshold \(String(format: "%.4f", report.threshold)) |\n|---|---|\n"
-        md += "| false-reject rate | \(percent(report.frr)) (\(report.misses.count) of \(report.positives) clips) |\n"
+        md += "| | at \(thresholdName) |\n|---|---|\n"
+        if report.positives > 0 {
+            md += "| false-reject rate | \(percent(report.frr)) (\(report.misses.count) of \(report.positives) clips) |\n"
+        }
         md += "| false accepts per hour | \(format(report.faPerHour)) (\(report.falseAccepts.count) in \(String(format: "%.2f", report.negativeHours)) h) |\n"
         if let latency = report.latencyMs {
             md += String(format: "| latency after the word's end | median %.0f ms, 95th percentile %.0f ms |\n", latency.median, latency.p95)
@@ -62,15 +82,17 @@ public struct ReportWriter: Sendable {
         md += "\n## Operating points\n\n| target | threshold | false-reject rate | false accepts per hour |\n|---|---|---|---|\n"
         for target in report.targets {
             if let p = target.point {
-                md += "| at most \(format(target.faPerHour)) FA/h | \(String(format: "%.4f", p.threshold)) | \(percent(p.frr)) | \(format(p.faPerHour)) |\n"
+                md += "| at most \(format(target.faPerHour)) FA/h | \(String(format: "%.4f", p.threshold)) | \(frr(p)) | \(format(p.faPerHour)) |\n"
             } else {
                 md += "| at most \(format(target.faPerHour)) FA/h | none reaches it | | |\n"
             }
         }
-        md += "\n![DET curve](det.svg)\n\n![Score histograms](histogram.svg)\n"
-        md += "\n## Worst misses\n\n"
-        md += report.misses.isEmpty ? "None.\n" : "| clip | word (s) | best score in the hit window |\n|---|---|---|\n"
-            + report.misses.prefix(50).map { "| \($0.file) | \(String(format: "%.2f–%.2f", $0.wordStart, $0.wordEnd)) | \(String(format: "%.4f", $0.bestScore)) |" }.joined(separator: "\n") + "\n"
+        md += (report.positives > 0 ? "\n![DET curve](det.svg)\n" : "") + "\n![Score histograms](histogram.svg)\n"
+        if report.positives > 0 {
+            md += "\n## Worst misses\n\n"
+            md += report.misses.isEmpty ? "None.\n" : "| clip | word (s) | best score in the hit window |\n|---|---|---|\n"
+                + report.misses.prefix(50).map { "| \($0.file) | \(String(format: "%.2f–%.2f", $0.wordStart, $0.wordEnd)) | \(String(format: "%.4f", $0.bestScore)) |" }.joined(separator: "\n") + "\n"
+        }
         md += "\n## False accepts\n\n"
         md += report.falseAccepts.isEmpty ? "None.\n" : "| file | time (s) | score |\n|---|---|---|\n"
             + report.falseAccepts.map { "| \($0.file) | \(String(format: "%.2f", $0.time)) | \(String(format: "%.4f", $0.score)) |" }.joined(separator: "\n") + "\n"
@@ -86,7 +108,7 @@ public struct ReportWriter: Sendable {
         return ["layer \(s.layer), \(s.head) head, \(s.windowing)",
                 "refractory \(format(s.refractorySeconds)) s; a hit is a detection from the word's start to \(format(Metrics.hitAfterEnd)) s after its end",
                 "positive clips padded with \(format(s.paddingSeconds)) s of silence on each side" + (s.snrDB.map { ", noise at \(format($0)) dB SNR, seed \(s.seed)" } ?? ""),
-                "wakeword \(report.toolVersion)"]
+                "wakeword \(report.toolVersion)"].filter { report.positives > 0 || !$0.hasPrefix("positive clips") }
     }
 
     // MARK: - HTML
@@ -104,25 +126,29 @@ public struct ReportWriter: Sendable {
             figure { margin: 1em 0; } audio { height: 28px; vertical-align: middle; }
             </style></head><body>
             <h1>Wake-word evaluation: \(SVGPlot.escape(report.model))</h1>
-            <p>Model <code>\(SVGPlot.escape(report.modelFile))</code>; \(report.positives) positive clips\(report.settings.snrDB.map { ", mixed with noise at \(format($0)) dB SNR" } ?? ""); \(String(format: "%.2f", report.negativeHours)) hours of negative audio.</p>
-            <p class="headline \(verdictClass)" id="headline">At its threshold \(String(format: "%.4f", report.threshold)) the model misses <b>\(percent(report.frr))</b> of the wake words (\(report.misses.count) of \(report.positives)) and fires <b>\(format(report.faPerHour))</b> times per hour on audio without them (\(report.falseAccepts.count) in \(String(format: "%.2f", report.negativeHours)) h)\(report.latencyMs.map { String(format: "; it reports the word a median %.0f ms after it ends (95th percentile %.0f ms)", $0.median, $0.p95) } ?? "").</p>
+            <p>Model <code>\(SVGPlot.escape(report.modelFile))</code>; \(positivesText)\(report.settings.snrDB.map { ", mixed with noise at \(format($0)) dB SNR" } ?? ""); \(String(format: "%.2f", report.negativeHours)) hours of negative audio.</p>
+            <p class="headline \(verdictClass)" id="headline">\(headline)</p>
             <h2>Operating points</h2>
             <table id="operating-points"><tr><th>target</th><th>threshold</th><th>false-reject rate</th><th>false accepts per hour</th></tr>
 
             """
         for target in report.targets {
-            h += target.point.map { "<tr><td>at most \(format(target.faPerHour)) FA/h</td><td>\(String(format: "%.4f", $0.threshold))</td><td>\(percent($0.frr))</td><td>\(format($0.faPerHour))</td></tr>\n" }
+            h += target.point.map { "<tr><td>at most \(format(target.faPerHour)) FA/h</td><td>\(String(format: "%.4f", $0.threshold))</td><td>\(frr($0))</td><td>\(format($0.faPerHour))</td></tr>\n" }
                 ?? "<tr><td>at most \(format(target.faPerHour)) FA/h</td><td colspan=\"3\">no threshold reaches it</td></tr>\n"
         }
         h += "</table>\n<p>Pass a different threshold to <code>wakeword detect --threshold</code> to pick another point on the curve.</p>\n"
-        h += "<figure id=\"det\">\(det)<figcaption>Every threshold's false-reject rate against its false accepts per hour; lower left is better.</figcaption></figure>\n"
+        if report.positives > 0 {
+            h += "<figure id=\"det\">\(det)<figcaption>Every threshold's false-reject rate against its false accepts per hour; lower left is better.</figcaption></figure>\n"
+        }
         h += "<figure id=\"histogram\">\(histogram)<figcaption>Positives should sit right of the threshold, negatives left of it.</figcaption></figure>\n"
-        h += "<h2>Worst misses</h2>\n"
-        h += report.misses.isEmpty ? "<p>None.</p>\n" : table(id: "misses", ["clip", "word (s)", "best score", "listen"],
-            report.misses.prefix(50).enumerated().map { i, m in
-                [SVGPlot.escape(m.file), String(format: "%.2f–%.2f", m.wordStart, m.wordEnd), String(format: "%.4f", m.bestScore),
-                 i < listenLimit ? player(missAudio(m)) : ""]
-            })
+        if report.positives > 0 {
+            h += "<h2>Worst misses</h2>\n"
+            h += report.misses.isEmpty ? "<p>None.</p>\n" : table(id: "misses", ["clip", "word (s)", "best score", "listen"],
+                report.misses.prefix(50).enumerated().map { i, m in
+                    [SVGPlot.escape(m.file), String(format: "%.2f–%.2f", m.wordStart, m.wordEnd), String(format: "%.4f", m.bestScore),
+                     i < listenLimit ? player(missAudio(m)) : ""]
+                })
+        }
         h += "<h2>False accepts</h2>\n"
         let accepts = report.falseAccepts.enumerated().sorted { $0.element.score > $1.element.score }
         h += accepts.isEmpty ? "<p>None.</p>\n" : table(id: "false-accepts", ["file", "time (s)", "score", "listen"],
@@ -135,6 +161,22 @@ public struct ReportWriter: Sendable {
         }
         h += "<h2>Settings</h2>\n<ul>" + settingsLines.map { "<li>\(SVGPlot.escape($0))</li>" }.joined() + "</ul>\n</body></html>\n"
         return h
+    }
+
+    /// The page's headline sentence (HTML).
+    private var headline: String {
+        let at = isOwnThreshold ? String(format: "At its threshold %.4f", report.threshold)
+            : String(format: "At the threshold given, %.4f (its own: %.4f),", report.threshold, report.modelThreshold)
+        let fires = "fires <b>\(format(report.faPerHour))</b> times per hour on audio without \(report.positives > 0 ? "them" : "the wake word")"
+            + " (\(report.falseAccepts.count) in \(String(format: "%.2f", report.negativeHours)) h)"
+        guard report.positives > 0 else { return "\(at) the model \(fires); no positive clips were given, so its misses are not measured." }
+        return "\(at) the model misses <b>\(percent(report.frr))</b> of the wake words (\(report.misses.count) of \(report.positives)) and \(fires)"
+            + (report.latencyMs.map { String(format: "; it reports the word a median %.0f ms after it ends (95th percentile %.0f ms)", $0.median, $0.p95) } ?? "") + "."
+    }
+
+    /// A point's false-reject rate, or a dash when there are no positive clips.
+    private func frr(_ point: Metrics.OperatingPoint) -> String {
+        report.positives > 0 ? percent(point.frr) : "—"
     }
 
     private func table(id: String, _ header: [String], _ rows: [[String]]) -> String {

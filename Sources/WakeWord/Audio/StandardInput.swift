@@ -1,0 +1,116 @@
+import Foundation
+
+/// Standard input as audio: a WAV, FLAC or Ogg stream is recognised by its first four bytes
+/// and decoded as its header says (rate, channels, encoding); anything else is headerless PCM
+/// in the format given. WAV, Ogg and PCM are decoded as they arrive, so a live stream is
+/// detected live; FLAC, which libsndfile cannot decode from a pipe, is read to its end first
+/// (into a temporary file that is already deleted).
+public struct StandardInput {
+    /// A container recognised from the first bytes of the stream.
+    public enum Container: String, Sendable {
+        case wav = "WAV", flac = "FLAC", ogg = "Ogg"
+
+        /// "RIFF", "RIFX" and "RF64" (WAV), "fLaC", "OggS"; nil for anything else.
+        init?(signature: [UInt8]) {
+            switch String(decoding: signature.prefix(4), as: UTF8.self) {
+            case "RIFF", "RIFX", "RF64": self = .wav
+            case "fLaC": self = .flac
+            case "OggS": self = .ogg
+            default: return nil
+            }
+        }
+    }
+
+    public let reader: AudioReader
+    /// nil for headerless PCM.
+    public let container: Container?
+
+    /// Opens `descriptor` (standard input by default); `raw` describes it when it holds no
+    /// recognised container.
+    public init(raw: RawAudioFormat, descriptor: Int32 = 0) throws {
+        let signature = StandardInput.read(upTo: 4, from: descriptor)
+        container = Container(signature: signature)
+        let name = "stdin"
+        if container == .flac {
+            let file = try SoundFile(descriptor: try StandardInput.spool(signature, descriptor, name: name), name: name, lengthKnown: true)
+            reader = AudioReader(file: file, name: name)
+        } else {
+            let pipe = try StandardInput.replay(signature, descriptor, name: name)
+            let file = container == nil ? try SoundFile(descriptor: pipe, raw: raw, name: name, closing: true)
+                : try SoundFile(descriptor: pipe, name: name, lengthKnown: false)
+            reader = AudioReader(file: file, name: name)
+        }
+    }
+
+    /// Up to `count` bytes, fewer only at the end of the input.
+    static func read(upTo count: Int, from descriptor: Int32) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + filled, count - filled) }
+            if got > 0 { filled += got } else if got < 0 && errno == EINTR { continue } else { break }
+        }
+        return Array(bytes.prefix(filled))
+    }
+
+    /// A pipe that yields `signature` and then the rest of `descriptor`, fed by a thread as
+    /// the bytes arrive; the read end is returned.
+    static func replay(_ signature: [UInt8], _ descriptor: Int32, name: String) throws -> Int32 {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw WakeWordError.unreadable(path: name, reason: String(cString: strerror(errno))) }
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        let feeder = Thread {
+            // A reader that stops early closes the pipe: this write then fails with EPIPE
+            // instead of the signal ending the process.
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &set, nil)
+            var chunk = signature
+            while !chunk.isEmpty, StandardInput.write(chunk, to: writeEnd) {
+                chunk = StandardInput.read(available: 1 << 16, from: descriptor)
+            }
+            close(writeEnd)
+        }
+        feeder.start()
+        return readEnd
+    }
+
+    /// `signature` and the rest of `descriptor` in an unlinked temporary file, rewound.
+    static func spool(_ signature: [UInt8], _ descriptor: Int32, name: String) throws -> Int32 {
+        var template = Array((NSTemporaryDirectory() + "wakeword-stdin-XXXXXX").utf8CString)
+        let file = mkstemp(&template)
+        guard file >= 0 else { throw WakeWordError.unreadable(path: name, reason: "cannot make a temporary file: \(String(cString: strerror(errno)))") }
+        _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+        var chunk = signature
+        while !chunk.isEmpty {
+            guard write(chunk, to: file) else {
+                close(file)
+                throw WakeWordError.unreadable(path: name, reason: "cannot keep it in a temporary file: \(String(cString: strerror(errno)))")
+            }
+            chunk = read(available: 1 << 16, from: descriptor)
+        }
+        lseek(file, 0, SEEK_SET)
+        return file
+    }
+
+    /// What one read gives (at most `count` bytes, as soon as any arrive); empty at the end.
+    private static func read(available count: Int, from descriptor: Int32) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        while true {
+            let got = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress!, count) }
+            if got < 0 && errno == EINTR { continue }
+            return Array(bytes.prefix(max(got, 0)))
+        }
+    }
+
+    /// Writes all of `bytes`; false if the descriptor refuses them.
+    private static func write(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+        var written = 0
+        while written < bytes.count {
+            let done = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            if done > 0 { written += done } else if done < 0 && errno == EINTR { continue } else { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+import WakeWord
+
+// The library's choices as command-line values: parsed from their raw values, listed in help.
+extension TriggerHead.Kind: ExpressibleByArgument {}
+extension RawAudioFormat.Encoding: ExpressibleByArgument {}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import WakeWord
+
+/// `train`'s choices about the model, turned into `TrainingOptions` in one place
+/// (`trainingOptions`); the name and the thread count come from elsewhere.
+struct TrainingSettings: ParsableArguments {
+    @Option(parsing: .unconditional,
+            help: "Encoder block the head reads (1...4 for tiny.en; default \(TrainingOptions.defaultLayer)). Lower is cheaper at detection time.")
+    var layer: Int?
+
+    @Option(help: "Head on top of the encoder: mlp (one hidden layer of 32) or linear.")
+    var head: TriggerHead.Kind = TrainingOptions().head
+
+    @Option(parsing: .unconditional, help: "Augmented copies of each positive clip.")
+    var copies: Int = TrainingOptions().copiesPerClip
+
+    @Option(parsing: .unconditional, help: "Scenes per clip with other speech in the word's place, trained as negatives.")
+    var replacements: Int = TrainingOptions().replacementsPerClip
+
+    @Option(name: .customLong("noisy-negatives"), parsing: .unconditional,
+            help: "Fraction of the negative streams mixed with noise at 0 to 20 dB SNR.")
+    var noisyNegatives: Double = TrainingOptions().noisyNegatives
+
+    @Option(name: .customLong("target-fa-per-hour"), parsing: .unconditional, help: "False accepts per hour the threshold is calibrated for.")
+    var targetFAPerHour: Double = TrainingOptions().targetFAPerHour
+
+    @Option(parsing: .unconditional, help: "Seconds of audio per encoder pass (default 1).")
+    var window: Double?
+
+    @Option(parsing: .unconditional,
+            help: "Seconds between encoder passes (default 0.5); the window minus the stride is each pass's left context.")
+    var stride: Double?
+
+    @Option(parsing: .unconditional,
+            help: "Seconds at the end of each pass that the next pass also attends to (attention memory: left context without re-encoding; needs --stride equal to --window).")
+    var memory: Double?
+
+    @Option(parsing: .unconditional, help: "Seed for augmentation, splits and initial weights.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
+        guard replacements >= 0 else { throw ValidationError("--replacements must be 0 or more") }
+        guard (0...1).contains(noisyNegatives) else { throw ValidationError("--noisy-negatives must be a fraction from 0 to 1") }
+        guard targetFAPerHour > 0, targetFAPerHour.isFinite else { throw ValidationError("--target-fa-per-hour must be positive") }
+        for (flag, seconds) in [("--window", window), ("--stride", stride), ("--memory", memory)] {
+            if let seconds, !(seconds >= 0 && seconds <= 30) { throw ValidationError("\(flag) must be between 0 and 30 seconds") }
+        }
+        if let problem = windowing?.problem { throw ValidationError("--window/--stride/--memory: \(problem)") }
+    }
+
+    /// Everything but the name and the thread count.
+    var trainingOptions: TrainingOptions {
+        var options = TrainingOptions()
+        options.layer = layer
+        options.head = head
+        options.copiesPerClip = copies
+        options.replacementsPerClip = replacements
+        options.noisyNegatives = noisyNegatives
+        options.targetFAPerHour = targetFAPerHour
+        options.seed = seed
+        options.windowing = windowing
+        return options
+    }
+
+    /// The standard windowing with --window, --stride and --memory applied (in whole encoder
+    /// positions), or nil for training's default when none is given.
+    private var windowing: Windowing? {
+        guard window != nil || stride != nil || memory != nil else { return nil }
+        func samples(_ seconds: Double) -> Int {
+            Int((seconds * Double(AudioFormat.sampleRate) / Double(Windowing.samplesPerPosition)).rounded()) * Windowing.samplesPerPosition
+        }
+        var windowing = Windowing.standard
+        if let window { windowing.window = samples(window) }
+        windowing.stride = stride.map(samples) ?? min(windowing.stride, windowing.window)
+        if let memory { windowing.memory = samples(memory) }
+        return windowing
+    }
+}

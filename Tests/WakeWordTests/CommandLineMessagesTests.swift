@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+@testable import WakeWord
+
+/// What the tool says when the command line or the audio is not what it expects.
+@Suite("CommandLine: messages", .serialized) struct CommandLineMessagesTests {
+    @Test("an unknown option is reported as unknown, with the closest known one, before anything else is checked")
+    func unknownOption() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (arguments, message) in [
+            (["train", "--postive", TestPaths.sample("alexa/train"), "--output", "\(directory)/m.wakeword"], "Unknown option '--postive'. Did you mean '--positive'?"),
+            (["detect", "--modle", "\(directory)/m.wakeword", "x.wav"], "Unknown option '--modle'. Did you mean '--model'?"),
+            (["eval", "--model", "m.wakeword", "--negative", "n.wav", "--output=\(directory)/r", "--snt=5"], "Unknown option '--snt'. Did you mean '--snr'?"),
+            (["eval", "--xyzzy"], "Unknown option '--xyzzy'"),
+        ] {
+            let run = try runTool(arguments)
+            #expect(run.status == 64 && run.stderrLines.first == "Error: \(message)", "\(arguments): \(run.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        // After "--" an argument is an input, not an option.
+        let file = try runTool(["features", "--output", "\(directory)/o.npy", "--", "--no-such-file.wav"])
+        #expect(file.stderrLines.last == "Error: --no-such-file.wav: no such file or directory", "\(file.stderr)")
+    }
+
+    @Test("negative numbers parse after a space as after '=', and meet the range check")
+    func negativeNumbers() throws {
+        for arguments in [["--copies", "-1"], ["--copies=-1"]] {
+            let run = try runTool(["train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword"] + arguments)
+            #expect(run.status == 64 && run.stderrLines.first == "Error: --copies must be at least 1", "\(arguments): \(run.stderr)")
+        }
+        let layer = try runTool(["embed", TestPaths.sample("alexa/train/\(try FileManager.default.contentsOfDirectory(atPath: TestPaths.sample("alexa/train")).sorted()[0])"),
+                                 "--output", "/tmp/never.npy", "--layer", "-2"])
+        #expect(layer.status != 0 && layer.stderrLines.last == "Error: --layer -2 is outside 1...4 for this encoder", "\(layer.stderr)")
+    }
+
+    @Test("an MP3 that sox writes reads without a damaged-data warning (its declared length is an estimate)")
+    func mp3WithoutWarning() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // 28.17 s at 44.1 kHz stereo, as in the report: libsndfile declares 28.28 s and decodes 28.21 s.
+        let mp3 = "\(directory)/stream.mp3"
+        let sox = Process()
+        sox.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
+        sox.arguments = [TestPaths.sample("stream/stream.flac"), "-r", "44100", "-c", "2", mp3, "trim", "0", "28.17"]
+        try sox.run()
+        sox.waitUntilExit()
+        try #require(sox.terminationStatus == 0, "sox could not write MP3")
+        let run = try runTool(["features", mp3, "--output", "\(directory)/o.npy"])
+        #expect(run.status == 0 && run.stderr.isEmpty, "\(run.stderr)")
+        // 100 frames per second of what decodes: 28.17 s plus the encoder's padding, not more than 28.28 s.
+        let frames = try NumpyFile.read(path: "\(directory)/o.npy").shape
+        #expect(frames[0] == 80 && (2_817...2_828).contains(frames[1]), "\(frames)")
+        // A FLAC that stops early still warns (the shipped damaged clip: 0.36 s of about 1 s).
+        let damaged = try runTool(["features", TestPaths.sample("damaged/126.flac"), "--output", "\(directory)/d.npy"])
+        #expect(damaged.status == 0 && damaged.stderr.contains("damaged data: decoding stopped at 0.36 s"), "\(damaged.stderr)")
+    }
+}
