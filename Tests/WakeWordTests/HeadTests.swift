@@ -197,6 +197,16 @@ import Testing
         #expect(Endpointer.bounds(scene).map { abs($0.end - recipe.endInScene) <= 160 } == true)
     }
 
+    @Test("a purpose's generator starts at the seed plus the purpose's letters, as noisy negatives always drew")
+    func purposeSeed() {
+        var named = SplitMix64(seed: 7, purpose: "noise")
+        var offset = SplitMix64(seed: 7 &+ 0x6E6F_6973_65)
+        #expect((0..<4).map { _ in named.next() } == (0..<4).map { _ in offset.next() })
+        var wrapped = SplitMix64(seed: .max, purpose: "a")
+        var expected = SplitMix64(seed: 0x60)
+        #expect(wrapped.next() == expected.next())
+    }
+
     @Test("calibration reads the threshold off the data, or extrapolates above the highest peaks")
     func calibration() {
         // One hour of hops every 0.1 s with five isolated peaks at logits 1...5.

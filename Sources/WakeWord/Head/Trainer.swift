@@ -169,7 +169,7 @@ public struct Trainer: Sendable {
         }
         let streams = groups.filter { !$0.isEmpty }
         // Which streams are noisy, and how: drawn in order from the seed, so reruns agree.
-        var generator = SplitMix64(seed: options.seed &+ 0x6E6F_6973_65)
+        var generator = SplitMix64(seed: options.seed, purpose: "noise")
         let noises: [TrainingFeatures.Noise?] = streams.map { _ in
             guard !noise.isEmpty, Double.random(in: 0..<1, using: &generator) < options.noisyNegatives else { return nil }
             let source = noise[Int.random(in: 0..<noise.count, using: &generator)]
