@@ -20,6 +20,18 @@ public struct PositiveRecord: Codable, Sendable {
         public let offset: Int
         public let snrDB: Double
     }
+
+    /// Whether a detection at `time` (seconds from the start of the padded clip) hits this
+    /// word: from the word's start to `Metrics.hitAfterEnd` seconds after its end. The one
+    /// statement of the hit rule.
+    public func isHit(at time: Double) -> Bool {
+        time >= wordStart && time <= wordEnd + Metrics.hitAfterEnd
+    }
+
+    /// Indices of the hops (into `hops` and `scores`) that end inside the hit window.
+    public var hitWindowHops: [Int] {
+        hops.indices.filter { isHit(at: Double(hops[$0]) / Double(AudioFormat.sampleRate)) }
+    }
 }
 
 /// One long negative stream: recordings one after another.

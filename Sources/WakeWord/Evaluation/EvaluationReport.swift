@@ -84,10 +84,7 @@ public struct EvaluationReport: Codable, Sendable {
         }
         var positives = [Int](repeating: 0, count: edges.count - 1), negatives = positives
         for positive in record.positives {
-            let best = zip(positive.hops, positive.scores).filter {
-                let t = Double($0.0) / Double(AudioFormat.sampleRate)
-                return t >= positive.wordStart && t <= positive.wordEnd + Metrics.hitAfterEnd
-            }.map(\.1).max() ?? 0
+            let best = positive.hitWindowHops.map { positive.scores[$0] }.max() ?? 0
             positives[bin(best)] += 1
         }
         for stream in record.negatives { for score in stream.scores { negatives[bin(score)] += 1 } }
