@@ -118,15 +118,13 @@ public struct Evaluator: Sendable {
         return mix(clip, padding: Int(padding * Double(AudioFormat.sampleRate)), noise: noise)
     }
 
-    /// The clip between `padding` samples of silence, plus noise at the segment's SNR
-    /// relative to the clip's speech power, rounded to 16-bit.
+    /// The clip between `padding` samples of silence, plus noise at the segment's SNR: the
+    /// clip's speech power over the power of the noise mixed in (`.mixedSegment`), rounded to 16-bit.
     static func mix(_ clip: PositiveClip, padding: Int, noise: (AugmentationSources.Source, AugmentationRecipe.Segment)?) -> [Float] {
         var audio = [Float](repeating: 0, count: padding) + clip.samples + [Float](repeating: 0, count: padding)
         if let (source, segment) = noise {
-            let speech = max(Endpointer.power(clip.samples, clip.bounds.start..<clip.bounds.end), 1e-10)
-            let piece = (0..<audio.count).map { source.samples[(segment.offset + $0) % source.samples.count] }
-            let scale = Float((speech / pow(10, segment.decibels / 10) / max(Endpointer.power(piece, 0..<piece.count), 1e-12)).squareRoot())
-            for i in audio.indices { audio[i] += scale * piece[i] }
+            source.mix(into: &audio, offset: segment.offset, snrDB: segment.decibels,
+                       signalPower: Endpointer.power(clip.samples, clip.bounds.start..<clip.bounds.end), noisePower: .mixedSegment)
         }
         return audio.map { (max(-1, min(1, $0)) * 32767).rounded() / 32767 }
     }

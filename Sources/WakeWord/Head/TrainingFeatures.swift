@@ -15,7 +15,7 @@ struct TrainingFeatures: Sendable {
     }
 
     /// Background noise under a negative stream: a source, where in it to start, and the SNR
-    /// relative to the power of each 4 s of the recordings.
+    /// of each 4 s of the recordings over the whole source's power (`.wholeSource`).
     struct Noise: Sendable {
         let source: AugmentationSources.Source
         let offset: Int
@@ -42,9 +42,8 @@ struct TrainingFeatures: Sendable {
                 var chunk = try reader.read(maxFrames: 4 * AudioFormat.sampleRate)
                 if chunk.isEmpty { break }
                 if let noise {
-                    let samples = noise.source.samples
-                    let scale = Float((max(Endpointer.power(chunk, 0..<chunk.count), 1e-10) / pow(10, noise.snrDB / 10) / noise.source.power).squareRoot())
-                    for i in chunk.indices { chunk[i] += scale * samples[(noise.offset + stream.total + i) % samples.count] }
+                    noise.source.mix(into: &chunk, offset: noise.offset + stream.total, snrDB: noise.snrDB,
+                                     signalPower: Endpointer.power(chunk, 0..<chunk.count), noisePower: .wholeSource)
                 }
                 passes += stream.push(chunk)
             }
