@@ -165,15 +165,14 @@ public struct ReportWriter: Sendable {
 
     /// 16-bit PCM mono WAV bytes at 16 kHz (RIFF header, then samples).
     static func wav(_ samples: [Float]) -> Data {
-        var data = Data()
-        func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        var writer = ByteWriter()
         let bytes = UInt32(samples.count * 2)
-        data.append(contentsOf: Array("RIFF".utf8)); append(36 + bytes)
-        data.append(contentsOf: Array("WAVEfmt ".utf8)); append(UInt32(16)); append(UInt16(1)); append(UInt16(1))
-        append(UInt32(AudioFormat.sampleRate)); append(UInt32(AudioFormat.sampleRate * 2)); append(UInt16(2)); append(UInt16(16))
-        data.append(contentsOf: Array("data".utf8)); append(bytes)
-        for s in samples { append(Int16((max(-1, min(1, s)) * 32767).rounded())) }
-        return data
+        writer.append(bytes: "RIFF".utf8); writer.append(36 + bytes)
+        writer.append(bytes: "WAVEfmt ".utf8); writer.append(UInt32(16)); writer.append(UInt16(1)); writer.append(UInt16(1))
+        writer.append(UInt32(AudioFormat.sampleRate)); writer.append(UInt32(AudioFormat.sampleRate * 2)); writer.append(UInt16(2)); writer.append(UInt16(16))
+        writer.append(bytes: "data".utf8); writer.append(bytes)
+        for s in samples { writer.append(Int16((max(-1, min(1, s)) * 32767).rounded())) }
+        return writer.data
     }
 
     private func format(_ v: Double) -> String { String(format: v == v.rounded() ? "%.0f" : "%.2f", v) }
