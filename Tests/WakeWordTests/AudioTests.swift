@@ -43,8 +43,8 @@ import Testing
         let old = try Data(contentsOf: URL(fileURLWithPath: path))
         // A temporary file of a writer that no longer runs (PID 2^31-1 is never live).
         try Data([1]).write(to: URL(fileURLWithPath: "\(directory)/.a.wav.2147483647.tmp"))
-        // Vorbis allows no 7 Hz stream: libsndfile refuses, the old file stays.
-        #expect(throws: WakeWordError.self) { try AudioWriter.write([0.1], sampleRate: 7, encoding: .oggVorbis, to: path) }
+        // FLAC allows no 1 MHz stream: libsndfile refuses, the old file stays.
+        #expect(throws: WakeWordError.self) { try AudioWriter.write([0.1], sampleRate: 1_000_000, encoding: .flac16, to: path) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == old)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["a.wav"])
         try AudioWriter.write([0.3, 0.4, 0.5], to: path)
