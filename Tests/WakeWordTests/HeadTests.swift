@@ -237,7 +237,7 @@ import Testing
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let cache = try FeatureCache(directory: directory, limitBytes: 250)
-        let entry = FeatureCache.Entry(hops: [1_600, 3_200], labels: [0, 1], features: Matrix(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6]))
+        let entry = FeatureCache.Entry(hops: [1_600, 3_200], labels: [0, 1], features: Matrix(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6]), samples: 4_000)
         cache.store(entry, key: "a")
         #expect(cache.load(key: "a") == entry)
         #expect(cache.load(key: "b") == nil)
@@ -312,8 +312,8 @@ import Testing
         let negatives = Array(try audioFiles(TestPaths.sample("heldout-negatives")).prefix(2))
         let outcome = try trainer.train(TrainingInput(positives: good + [bad, silent], negatives: negatives))
         #expect(outcome.model.training.positiveClips == 3 && outcome.model.training.positiveClipsSkipped == 2)
-        #expect(Set(outcome.skipped.map(\.path)) == [bad, silent])
-        #expect(outcome.skipped.first { $0.path == silent }?.reason.contains("no speech found") == true)
+        #expect(Set(outcome.skipped.map(\.file)) == [bad, silent])
+        #expect(outcome.skipped.first { $0.file == silent }?.reason.contains("no speech found") == true)
         #expect(throws: WakeWordError.invalidInput("only 2 of 4 positive clips are usable (\(WakeWordError.badAudio(path: bad, reason: "not an audio format libsndfile reads (Format not recognised.)")); 1 more skipped); at least 3 are needed")) {
             try trainer.train(TrainingInput(positives: Array(good.prefix(2)) + [bad, silent], negatives: negatives))
         }

@@ -7,22 +7,30 @@ import Foundation
 /// and is removed. The directory is safe to delete at any time and is trimmed, least
 /// recently used first, to `limitBytes`.
 ///
-///     "WWFEAT01"  u32 key length  key  u32 rows  u32 columns
+///     "WWFEAT02"  u32 key length  key  u32 rows  u32 columns  i64 samples
 ///     i64 hops[rows]  f32 labels[rows]  f32 features[rows · columns]  u64 FNV-1a of all before
+///
+/// (Version 01 kept a negative stream's length as an extra last row; its entries are misses.)
 public struct FeatureCache: Sendable {
     public let directory: String
     public let limitBytes: Int
-    private static let magic = Array("WWFEAT01".utf8)
+    private static let magic = Array("WWFEAT02".utf8)
 
-    /// Rows of head inputs with the hop each was taken at and its label.
+    /// Rows of head inputs with the hop each was taken at and its label, and the length of
+    /// the audio they were taken from.
     public struct Entry: Sendable, Equatable {
+        /// Stream samples at the end of each row's hop.
         public var hops: [Int]
         public var labels: [Float]
+        /// [hops.count, width · pools].
         public var features: Matrix
+        /// Samples of audio the rows cover: the whole stream's length (a negative stream, a
+        /// scene), also where its last hops fall short of it.
+        public var samples: Int
 
-        public init(hops: [Int], labels: [Float], features: Matrix) {
-            precondition(hops.count == features.rows && labels.count == features.rows)
-            (self.hops, self.labels, self.features) = (hops, labels, features)
+        public init(hops: [Int], labels: [Float], features: Matrix, samples: Int) {
+            precondition(hops.count == features.rows && labels.count == features.rows && samples >= 0)
+            (self.hops, self.labels, self.features, self.samples) = (hops, labels, features, samples)
         }
     }
 
@@ -92,6 +100,7 @@ public struct FeatureCache: Sendable {
         writer.append(bytes: keyBytes)
         writer.append(UInt32(entry.features.rows))
         writer.append(UInt32(entry.features.columns))
+        writer.append(Int64(entry.samples))
         entry.hops.forEach { writer.append(Int64($0)) }
         writer.append(entry.labels)
         writer.append(entry.features.values)
@@ -111,7 +120,7 @@ public struct FeatureCache: Sendable {
     /// The entry stored in `data` under `key`; nil if the bytes are damaged, truncated, or
     /// hold another key.
     static func decode(_ data: Data, key: String) -> Entry? {
-        guard data.count >= magic.count + 20, Array(data.prefix(magic.count)) == magic else { return nil }
+        guard data.count >= magic.count + 28, Array(data.prefix(magic.count)) == magic else { return nil }
         var trailer = ByteReader(data.suffix(8)) { .invalidInput($0) }
         guard ContentHash.of(data.dropLast(8)).value == (try? trailer.u64("checksum")) else { return nil }
         var reader = ByteReader(data.dropLast(8)) { .invalidInput($0) }
@@ -120,11 +129,12 @@ public struct FeatureCache: Sendable {
             let keyLength = Int(try reader.u32("key length"))
             guard Array(try reader.take(keyLength, "key")) == Array(key.utf8) else { return nil }
             let rows = Int(try reader.u32("rows")), columns = Int(try reader.u32("columns"))
-            guard reader.remaining == rows * (8 + 4 + 4 * columns) else { return nil }
+            let samples = Int(try reader.i64("samples"))
+            guard reader.remaining == rows * (8 + 4 + 4 * columns), samples >= 0 else { return nil }
             let hops = try (0..<rows).map { _ in Int(try reader.i64("hop")) }
             let labels = try reader.floats(rows, "labels")
             let values = try reader.floats(rows * columns, "features")
-            return Entry(hops: hops, labels: labels, features: Matrix(rows: rows, columns: columns, values: values))
+            return Entry(hops: hops, labels: labels, features: Matrix(rows: rows, columns: columns, values: values), samples: samples)
         } catch {
             return nil
         }

@@ -22,17 +22,20 @@ struct TrainingFeatures: Sendable {
         let snrDB: Double
     }
 
+    /// Head inputs computed for one stream, and whether the feature cache had them.
+    struct Computed: Sendable {
+        let entry: FeatureCache.Entry
+        let cached: Bool
+    }
+
     /// Every hop of negative recordings played one after another as one stream, as the
     /// detector would hear them (label 0), with `noise` under them when given (positive
-    /// scenes are mostly noisy too, so noise alone must not mean the wake word), and the
-    /// stream's length in samples. `hashes` are the recordings' content hashes.
-    func negative(paths: [String], hashes: [String], noise: Noise?, isCancelled: @Sendable () -> Bool) throws -> (entry: FeatureCache.Entry, samples: Int, cached: Bool) {
+    /// scenes are mostly noisy too, so noise alone must not mean the wake word); the entry's
+    /// `samples` is the stream's length. `hashes` are the recordings' content hashes.
+    func negative(paths: [String], hashes: [String], noise: Noise?, isCancelled: @Sendable () -> Bool) throws -> Computed {
         let noiseKey = noise.map { "noise \($0.source.hash) at \($0.offset), \($0.snrDB) dB" } ?? "clean"
         let key = "negative|\(hashes.joined(separator: ","))|\(noiseKey)|\(keyBase)"
-        if let entry = cache?.load(key: key), let samples = entry.hops.last {
-            return (FeatureCache.Entry(hops: Array(entry.hops.dropLast()), labels: Array(entry.labels.dropLast()),
-                                       features: entry.features.rows(0..<(entry.features.rows - 1))), samples, true)
-        }
+        if let entry = cache?.load(key: key) { return Computed(entry: entry, cached: true) }
         var stream = FeatureStream(encoder: encoder, windowing: windowing, layers: [layer], logMel: logMel)
         var passes: [FeatureStream.Pass] = []
         for path in paths {
@@ -50,26 +53,22 @@ struct TrainingFeatures: Sendable {
         }
         passes += stream.finish()
         let hops = passes.flatMap(\.hops)
-        let width = encoder.dimensions.width * windowing.pools.count
         var values: [Float] = []
-        values.reserveCapacity(hops.count * width)
+        values.reserveCapacity(hops.count * stream.featureCount)
         for pass in passes { values += pass.features[layer]!.values }
         let entry = FeatureCache.Entry(hops: hops, labels: [Float](repeating: 0, count: hops.count),
-                                       features: Matrix(rows: hops.count, columns: width, values: values))
-        // The stored entry carries the stream's length as one extra row.
-        cache?.store(FeatureCache.Entry(hops: hops + [stream.total], labels: entry.labels + [0],
-                                        features: Matrix(rows: hops.count + 1, columns: width, values: values + [Float](repeating: 0, count: width))),
-                     key: key)
-        return (entry, stream.total, false)
+                                       features: Matrix(rows: hops.count, columns: stream.featureCount, values: values), samples: stream.total)
+        cache?.store(entry, key: key)
+        return Computed(entry: entry, cached: false)
     }
 
     /// The labelled hops of one augmented scene of a clip, streamed as the detector would.
-    func positive(_ clip: PositiveClip, recipe: AugmentationRecipe, augmenter: Augmenter) -> (entry: FeatureCache.Entry, cached: Bool) {
+    func positive(_ clip: PositiveClip, recipe: AugmentationRecipe, augmenter: Augmenter) -> Computed {
         let sources = [recipe.noise.map { "noise \(augmenter.sources.noise[$0.source].hash)" },
                        recipe.context.map { "context \(augmenter.sources.context[$0.source].hash)" },
                        recipe.replaceWord.map { "replacement \(augmenter.sources.context[$0.source].hash)" }].compactMap { $0 }
         let key = "positive|\(clip.hash)|\(clip.bounds)|\(recipe.key)|\(sources)|\(keyBase)"
-        if let entry = cache?.load(key: key) { return (entry, true) }
+        if let entry = cache?.load(key: key) { return Computed(entry: entry, cached: true) }
         var stream = FeatureStream(encoder: encoder, windowing: windowing, layers: [layer], logMel: logMel)
         var hops: [Int] = [], labels: [Float] = []
         var values: [Float] = []
@@ -82,47 +81,8 @@ struct TrainingFeatures: Sendable {
             }
         }
         let entry = FeatureCache.Entry(hops: hops, labels: labels,
-                                       features: Matrix(rows: hops.count, columns: stream.featureCount, values: values))
+                                       features: Matrix(rows: hops.count, columns: stream.featureCount, values: values), samples: stream.total)
         cache?.store(entry, key: key)
-        return (entry, false)
-    }
-}
-
-/// A usable recording of the wake word.
-struct PositiveClip: Sendable {
-    let path: String
-    let samples: [Float]
-    /// Speech start and end, in samples (Endpointer).
-    let bounds: (start: Int, end: Int)
-    let hash: String
-
-    /// The clip at `path`, or the reason it cannot be trained on.
-    static func load(_ path: String, warn: (String) -> Void) -> Result<PositiveClip, WakeWordError> {
-        let samples: [Float]
-        do {
-            let loaded = try AudioReader.load(path: path)
-            loaded.warnings.forEach(warn)
-            samples = loaded.samples
-        } catch let error as WakeWordError {
-            return .failure(error)
-        } catch {
-            return .failure(.badAudio(path: path, reason: "\(error)"))
-        }
-        func unusable(_ reason: String) -> Result<PositiveClip, WakeWordError> { .failure(.badAudio(path: path, reason: reason)) }
-        guard !samples.isEmpty else { return unusable("it contains no audio samples") }
-        guard samples.count >= AudioFormat.sampleRate / 4 else { return unusable("shorter than 0.25 s") }
-        guard let bounds = Endpointer.bounds(samples), bounds.end - bounds.start >= AudioFormat.sampleRate / 10 else {
-            return unusable("no speech found")
-        }
-        guard bounds.end <= samples.count - 2 * Endpointer.frame else {
-            return unusable("the recording stops while the word is still being spoken")
-        }
-        guard bounds.end - bounds.start <= 2 * AudioFormat.sampleRate else {
-            return unusable(String(format: "%.1f s of speech is longer than a wake word (at most 2 s)",
-                                   Double(bounds.end - bounds.start) / Double(AudioFormat.sampleRate)))
-        }
-        var hash = ContentHash()
-        hash.update(samples)
-        return .success(PositiveClip(path: path, samples: samples, bounds: bounds, hash: hash.hex))
+        return Computed(entry: entry, cached: false)
     }
 }

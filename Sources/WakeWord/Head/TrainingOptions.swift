@@ -97,7 +97,7 @@ public struct TrainingOutcome: Sendable {
     /// Cross-validated false-reject rate at the threshold, over augmented copies of the clips.
     public let expectedFRR: Double
     /// Clips that could not be used, with the reason.
-    public let skipped: [(path: String, reason: String)]
+    public let skipped: [SkippedFile]
     /// Feature-cache entries found and computed.
     public let cacheHits: Int
     public let cacheMisses: Int
