@@ -59,14 +59,9 @@ public struct NegativeRecord: Codable, Sendable {
 
 /// Everything an evaluation recorded, from which every metric is computed.
 public struct EvaluationRecord: Sendable {
-    public struct Skipped: Codable, Sendable {
-        public let file: String
-        public let reason: String
-    }
-
     public let model: WakeWordModel
     public let positives: [PositiveRecord]
-    public let skipped: [Skipped]
+    public let skipped: [SkippedFile]
     public let negatives: [NegativeRecord]
     /// Samples after an event during which none fires.
     public let refractory: Int

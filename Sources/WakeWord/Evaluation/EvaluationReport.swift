@@ -37,7 +37,7 @@ public struct EvaluationReport: Codable, Sendable {
     public let modelFile: String
     public let threshold: Float
     public let positives: Int
-    public let skipped: [EvaluationRecord.Skipped]
+    public let skipped: [SkippedFile]
     public let negativeHours: Double
     public let frr: Double
     public let faPerHour: Double
