@@ -9,6 +9,12 @@ struct TrainingFeatures: Sendable {
     let cache: FeatureCache?
     let logMel = LogMel()
 
+    /// What the head reads.
+    var tap: FeatureStream.Tap { FeatureStream.Tap(pools: windowing.pools, layer: layer) }
+
+    /// Head inputs per hop: encoder width times the number of pools.
+    var featureCount: Int { encoder.dimensions.width * windowing.pools.count }
+
     /// What every cache key shares: the encoder, the tap layer and the windowing.
     var keyBase: String {
         "\(encoder.identity.contentHash)|layer \(layer)|\(windowing)"
@@ -36,8 +42,8 @@ struct TrainingFeatures: Sendable {
         let noiseKey = noise.map { "noise \($0.source.hash) at \($0.offset), \($0.snrDB) dB" } ?? "clean"
         let key = "negative|\(hashes.joined(separator: ","))|\(noiseKey)|\(keyBase)"
         if let entry = cache?.load(key: key) { return Computed(entry: entry, cached: true) }
-        var stream = FeatureStream(encoder: encoder, windowing: windowing, layers: [layer], logMel: logMel)
-        var passes: [FeatureStream.Pass] = []
+        var stream = FeatureStream(encoder: encoder, windowing: windowing, taps: [tap], logMel: logMel)
+        var passes: [FeatureStream.HeadInputs] = []
         for path in paths {
             let reader = try AudioReader(path: path)
             while true {
@@ -48,16 +54,16 @@ struct TrainingFeatures: Sendable {
                     noise.source.mix(into: &chunk, offset: noise.offset + stream.total, snrDB: noise.snrDB,
                                      signalPower: Endpointer.power(chunk, 0..<chunk.count), noisePower: .wholeSource)
                 }
-                passes += stream.push(chunk)
+                passes += stream.push(chunk).map { $0.inputs(tap) }
             }
         }
-        passes += stream.finish()
+        passes += stream.finish().map { $0.inputs(tap) }
         let hops = passes.flatMap(\.hops)
         var values: [Float] = []
-        values.reserveCapacity(hops.count * stream.featureCount)
-        for pass in passes { values += pass.features[layer]!.values }
+        values.reserveCapacity(hops.count * featureCount)
+        for pass in passes { values += pass.features.values }
         let entry = FeatureCache.Entry(hops: hops, labels: [Float](repeating: 0, count: hops.count),
-                                       features: Matrix(rows: hops.count, columns: stream.featureCount, values: values), samples: stream.total)
+                                       features: Matrix(rows: hops.count, columns: featureCount, values: values), samples: stream.total)
         cache?.store(entry, key: key)
         return Computed(entry: entry, cached: false)
     }
@@ -69,19 +75,20 @@ struct TrainingFeatures: Sendable {
                        recipe.replaceWord.map { "replacement \(augmenter.sources.context[$0.source].hash)" }].compactMap { $0 }
         let key = "positive|\(clip.hash)|\(clip.bounds)|\(recipe.key)|\(sources)|\(keyBase)"
         if let entry = cache?.load(key: key) { return Computed(entry: entry, cached: true) }
-        var stream = FeatureStream(encoder: encoder, windowing: windowing, layers: [layer], logMel: logMel)
+        var stream = FeatureStream(encoder: encoder, windowing: windowing, taps: [tap], logMel: logMel)
         var hops: [Int] = [], labels: [Float] = []
         var values: [Float] = []
         for pass in stream.push(augmenter.render(clip.samples, bounds: clip.bounds, recipe: recipe)) {
-            let features = pass.features[layer]!
-            for (i, hop) in pass.hops.enumerated() {
+            let inputs = pass.inputs(tap)
+            let features = inputs.features
+            for (i, hop) in inputs.hops.enumerated() {
                 guard let label = Augmenter.label(sinceEnd: hop - recipe.endInScene, negative: recipe.isNegative) else { continue }
                 hops.append(hop); labels.append(label)
                 values += features.values[(i * features.columns)..<((i + 1) * features.columns)]
             }
         }
         let entry = FeatureCache.Entry(hops: hops, labels: labels,
-                                       features: Matrix(rows: hops.count, columns: stream.featureCount, values: values), samples: stream.total)
+                                       features: Matrix(rows: hops.count, columns: featureCount, values: values), samples: stream.total)
         cache?.store(entry, key: key)
         return Computed(entry: entry, cached: false)
     }
