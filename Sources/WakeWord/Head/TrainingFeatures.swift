@@ -43,7 +43,7 @@ struct TrainingFeatures: Sendable {
         let key = "negative|\(hashes.joined(separator: ","))|\(noiseKey)|\(keyBase)"
         if let entry = cache?.load(key: key) { return Computed(entry: entry, cached: true) }
         var stream = FeatureStream(encoder: encoder, windowing: windowing, taps: [tap], logMel: logMel)
-        var passes: [FeatureStream.HeadInputs] = []
+        var scored: [FeatureStream.HeadInputs] = []
         for path in paths {
             let reader = try AudioReader(path: path)
             while true {
@@ -54,14 +54,14 @@ struct TrainingFeatures: Sendable {
                     noise.source.mix(into: &chunk, offset: noise.offset + stream.total, snrDB: noise.snrDB,
                                      signalPower: Endpointer.power(chunk, 0..<chunk.count), noisePower: .wholeSource)
                 }
-                passes += stream.push(chunk).map { $0.inputs(tap) }
+                scored += stream.push(chunk).map { $0.inputs(tap) }
             }
         }
-        passes += stream.finish().map { $0.inputs(tap) }
-        let hops = passes.flatMap(\.hops)
+        scored += stream.finish().map { $0.inputs(tap) }
+        let hops = scored.flatMap(\.hops)
         var values: [Float] = []
         values.reserveCapacity(hops.count * featureCount)
-        for pass in passes { values += pass.features.values }
+        for inputs in scored { values += inputs.features.values }
         let entry = FeatureCache.Entry(hops: hops, labels: [Float](repeating: 0, count: hops.count),
                                        features: Matrix(rows: hops.count, columns: featureCount, values: values), samples: stream.total)
         cache?.store(entry, key: key)
