@@ -22,17 +22,22 @@ struct Adam {
     mutating func update(_ head: inout TriggerHead, gradient: [Float]) {
         precondition(gradient.count == m.count, "gradient of \(gradient.count) for \(m.count) parameters")
         step += 1
-        let correction1 = 1 - pow(beta1, Float(step))
-        let correction2 = 1 - pow(beta2, Float(step))
         var offset = 0
         head.updateParameters { parameters in
-            for i in parameters.indices {
-                let j = offset + i
-                m[j] = beta1 * m[j] + (1 - beta1) * gradient[j]
-                v[j] = beta2 * v[j] + (1 - beta2) * gradient[j] * gradient[j]
-                parameters[i] -= learningRate * (m[j] / correction1) / ((v[j] / correction2).squareRoot() + epsilon)
-            }
+            update(&parameters, gradient: gradient, from: offset)
             offset += parameters.count
+        }
+    }
+
+    /// The step on one weight or bias array, whose moments and gradient start at `offset`.
+    private mutating func update(_ parameters: inout [Float], gradient: [Float], from offset: Int) {
+        let correction1 = 1 - pow(beta1, Float(step))
+        let correction2 = 1 - pow(beta2, Float(step))
+        for i in parameters.indices {
+            let j = offset + i
+            m[j] = beta1 * m[j] + (1 - beta1) * gradient[j]
+            v[j] = beta2 * v[j] + (1 - beta2) * gradient[j] * gradient[j]
+            parameters[i] -= learningRate * (m[j] / correction1) / ((v[j] / correction2).squareRoot() + epsilon)
         }
     }
 }
