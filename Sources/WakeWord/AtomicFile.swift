@@ -6,27 +6,63 @@ import Foundation
 /// target's name; the temporary file of a killed writer is removed by the next write.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
-        removeStale(in: (path as NSString).deletingLastPathComponent, name: (path as NSString).lastPathComponent)
+        try replace(path) { temporary in
+            guard let handle = FileHandle(forWritingAtPath: temporary) else {
+                throw WakeWordError.writeFailed(path: path, reason: "cannot open \(temporary) for writing")
+            }
+            defer { try? handle.close() }
+            do {
+                try handle.write(contentsOf: data)
+            } catch {
+                throw WakeWordError.writeFailed(path: path, reason: error.localizedDescription)
+            }
+        }
+    }
+
+    /// Replaces `path` with the file `body` writes: `body` gets the path of an empty
+    /// temporary file beside `path` to fill (by any means, e.g. a C library opening it by
+    /// name); the file is then flushed to disk and renamed over `path`. If `body` throws,
+    /// the temporary file is removed and `path` is left as it was.
+    public static func replace(_ path: String, writing body: (_ temporary: String) throws -> Void) throws {
+        let temporary = try createTemporary(for: path)
+        do {
+            try body(temporary)
+            guard let handle = FileHandle(forUpdatingAtPath: temporary) else {
+                throw WakeWordError.writeFailed(path: path, reason: "cannot reopen \(temporary) to flush it")
+            }
+            defer { try? handle.close() }
+            do {
+                try handle.synchronize()
+            } catch {
+                throw WakeWordError.writeFailed(path: path, reason: error.localizedDescription)
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        try moveIntoPlace(temporary, path: path)
+    }
+
+    /// A new empty temporary file beside `path` (".NAME.PID-N.tmp"), after removing those of
+    /// writers that no longer run; fails, naming `path`, if its folder does not exist or is
+    /// not writable.
+    static func createTemporary(for path: String) throws -> String {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
+        removeStale(in: directory, name: url.lastPathComponent)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw WakeWordError.writeFailed(path: path, reason: "directory \(directory) does not exist")
         }
         let temporary = "\(directory)/.\(url.lastPathComponent).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporary) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
             throw WakeWordError.writeFailed(path: path, reason: "cannot create a file in \(directory)")
         }
-        do {
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw WakeWordError.writeFailed(path: path, reason: error.localizedDescription)
-        }
+        return temporary
+    }
+
+    /// Renames the flushed `temporary` over `path`; on failure removes it and leaves `path` as it was.
+    static func moveIntoPlace(_ temporary: String, path: String) throws {
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)

@@ -15,17 +15,10 @@ extension AtomicFile {
         /// Creates the temporary file; fails (naming `path`) if its folder does not exist or
         /// is not writable.
         public init(path: String) throws {
-            let url = URL(fileURLWithPath: path)
-            let directory = url.deletingLastPathComponent().path
-            AtomicFile.removeStale(in: directory, name: url.lastPathComponent)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw WakeWordError.writeFailed(path: path, reason: "directory \(directory) does not exist")
-            }
-            let temporary = "\(directory)/.\(url.lastPathComponent).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
-            guard FileManager.default.createFile(atPath: temporary, contents: nil),
-                  let handle = FileHandle(forWritingAtPath: temporary) else {
-                throw WakeWordError.writeFailed(path: path, reason: "cannot create a file in \(directory)")
+            let temporary = try AtomicFile.createTemporary(for: path)
+            guard let handle = FileHandle(forWritingAtPath: temporary) else {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw WakeWordError.writeFailed(path: path, reason: "cannot open \(temporary) for writing")
             }
             (self.path, self.temporary, self.handle) = (path, temporary, handle)
         }
@@ -53,12 +46,8 @@ extension AtomicFile {
                 discard()
                 throw WakeWordError.writeFailed(path: path, reason: error.localizedDescription)
             }
-            guard rename(temporary, path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                discard()
-                throw WakeWordError.writeFailed(path: path, reason: reason)
-            }
             finished = true
+            try AtomicFile.moveIntoPlace(temporary, path: path)
         }
 
         /// Removes the temporary file; `path` is left as it was. Does nothing after `commit`.

@@ -49,15 +49,14 @@ public enum ModelFile {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let json = try encoder.encode(header)
-        var data = Data(magic)
-        append(formatVersion, to: &data)
-        append(UInt32(json.count), to: &data)
-        data.append(json)
-        for values in [head.mean, head.scale, head.parameters] {
-            for v in values { append(v.bitPattern, to: &data) }
-        }
-        append(ContentHash.of(data).value, to: &data)
-        return data
+        var writer = ByteWriter()
+        writer.append(bytes: magic)
+        writer.append(formatVersion)
+        writer.append(UInt32(json.count))
+        writer.append(bytes: json)
+        for values in [head.mean, head.scale, head.parameters] { writer.append(values) }
+        writer.append(ContentHash.of(writer.data).value)
+        return writer.data
     }
 
     /// Writes `model` to `path` atomically: an existing file is replaced only by a complete one.
@@ -75,18 +74,17 @@ public enum ModelFile {
 
     public static func decode(_ data: Data, path: String) throws -> WakeWordModel {
         func fail(_ reason: String) -> WakeWordError { .badModel(path: path, reason: reason) }
-        let bytes = [UInt8](data)
-        guard bytes.count >= 16, Array(bytes[0..<8]) == magic else { throw fail("it does not start with the WAKEWORD signature") }
-        let version = UInt32(littleEndian: load(bytes, 8))
+        var reader = ByteReader(data, failure: fail)
+        guard data.count >= 16, Array(try reader.take(8, "signature")) == magic else { throw fail("it does not start with the WAKEWORD signature") }
+        let version = try reader.u32("format version")
         guard version == formatVersion else { throw fail("format version \(version) is not supported (expected \(formatVersion))") }
-        let headerLength = Int(UInt32(littleEndian: load(bytes, 12)))
-        guard 16 + headerLength + 8 <= bytes.count else { throw fail("the file is truncated (header of \(headerLength) bytes)") }
-        let stored = UInt64(littleEndian: load(bytes, bytes.count - 8))
-        var hash = ContentHash()
-        hash.update(bytes[0..<(bytes.count - 8)])
-        guard hash.value == stored else { throw fail("checksum mismatch: the file is damaged or truncated") }
+        let headerLength = Int(try reader.u32("header length"))
+        guard 16 + headerLength + 8 <= data.count else { throw fail("the file is truncated (header of \(headerLength) bytes)") }
+        var trailer = ByteReader(data.suffix(8), failure: fail)
+        let stored = try trailer.u64("checksum")
+        guard ContentHash.of(data.dropLast(8)).value == stored else { throw fail("checksum mismatch: the file is damaged or truncated") }
 
-        let json = Data(bytes[16..<(16 + headerLength)])
+        let json = Data(try reader.take(headerLength, "header"))
         guard (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else { throw fail("the header is not a JSON object") }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -105,11 +103,10 @@ public enum ModelFile {
             throw fail("head payload layout \(layout.payload) does not match a \(layout.kind) head of \(layout.inputs) inputs")
         }
         let floats = 2 * layout.inputs + parameterCount
-        let payloadStart = 16 + headerLength
-        guard bytes.count - 8 - payloadStart == floats * 4 else {
-            throw fail("expected \(floats * 4) bytes of weights, found \(bytes.count - 8 - payloadStart)")
+        guard reader.remaining - 8 == floats * 4 else {
+            throw fail("expected \(floats * 4) bytes of weights, found \(reader.remaining - 8)")
         }
-        let values = (0..<floats).map { Float(bitPattern: UInt32(littleEndian: load(bytes, payloadStart + 4 * $0))) }
+        let values = try reader.floats(floats, "weights")
         guard values.allSatisfy(\.isFinite), header.threshold.isFinite, (0...1).contains(header.threshold),
               header.refractorySeconds.isFinite, header.refractorySeconds >= 0 else {
             throw fail("it holds non-finite or out-of-range values")
@@ -123,14 +120,6 @@ public enum ModelFile {
                                   frontEnd: header.frontEnd, training: header.training)
         model.retuning = header.retuning
         return model
-    }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, to data: inout Data) {
-        withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
-    }
-
-    private static func load<T: FixedWidthInteger>(_ bytes: [UInt8], _ offset: Int) -> T {
-        bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
     }
 
     private static func describe(_ error: Error) -> String {

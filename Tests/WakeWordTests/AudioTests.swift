@@ -34,6 +34,23 @@ import Testing
         #expect(amplitude(of: 3000, in: middle) < 0.01)
     }
 
+    @Test("audio is written atomically: a failed write keeps the old file and leaves no temporary file; a killed writer's is removed")
+    func atomicAudio() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/a.wav"
+        try AudioWriter.write([0.1, 0.2], to: path)
+        let old = try Data(contentsOf: URL(fileURLWithPath: path))
+        // A temporary file of a writer that no longer runs (PID 2^31-1 is never live).
+        try Data([1]).write(to: URL(fileURLWithPath: "\(directory)/.a.wav.2147483647.tmp"))
+        // FLAC allows no 1 MHz stream: libsndfile refuses, the old file stays.
+        #expect(throws: WakeWordError.self) { try AudioWriter.write([0.1], sampleRate: 1_000_000, encoding: .flac16, to: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == old)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["a.wav"])
+        try AudioWriter.write([0.3, 0.4, 0.5], to: path)
+        #expect(try AudioReader.load(path: path).samples.count == 3)
+    }
+
     @Test("chunked reading gives the same samples as one read, with resampling")
     func chunkedReadMatchesWhole() throws {
         let directory = try TestPaths.temporaryDirectory()

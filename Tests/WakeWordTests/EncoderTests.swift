@@ -119,6 +119,21 @@ import Testing
         #expect(encoder.encode(Matrix(rows: 4, columns: 0), layer: 1).rows == 0)
     }
 
+    @Test("stopping after a block and continuing later equals one pass straight through")
+    func resumeEqualsStraightThrough() throws {
+        let encoder = try SharedEncoder.load()
+        let audio = try Clip.load(TestPaths.sample("stream/stream.flac"))
+        let mels = [0, 5].map { LogMel()(Array(audio[($0 * 16_000)..<($0 * 16_000 + 16_000)])) }
+        let straight = encoder.encode(mels, layers: [1, 3, 4])
+        let cheap = encoder.begin(mels, through: 1)
+        #expect(cheap.layer == 1 && cheap.windows == 2 && cheap.steps == 50)
+        #expect(encoder.outputs(cheap) == straight[1]!)
+        let deeper = encoder.resume(cheap, through: 3)
+        #expect(encoder.outputs(deeper) == straight[3]!)
+        #expect(encoder.outputs(encoder.resume(deeper, through: 4)) == straight[4]!)
+        #expect(encoder.outputs(encoder.resume(encoder.begin(mels), through: 4)) == straight[4]!)
+    }
+
     @Test("fast erf and exp stay within their documented error of libm")
     func fastMath() {
         var worstErf = 0.0, worstExp = 0.0

@@ -3,7 +3,7 @@ import Foundation
 
 /// Writes audio files with libsndfile: the few containers and encodings the tool writes
 /// (saved evaluation audio) and its tests read back. The file appears complete or not at all
-/// (written beside the target, then renamed).
+/// (`AtomicFile`).
 public enum AudioWriter {
     public enum Encoding: String, Sendable, CaseIterable {
         case wavU8, wav16, wav24, wav32, wavFloat, flac16, flac24, oggVorbis
@@ -23,27 +23,27 @@ public enum AudioWriter {
         }
     }
 
-    /// Writes interleaved `samples` (frames × channels, nominally in [-1, 1]) to `path`.
+    /// Writes interleaved `samples` (frames × channels, nominally in [-1, 1]) to `path`,
+    /// atomically (`AtomicFile.replace`).
     public static func write(_ samples: [Float], channels: Int = 1, sampleRate: Int = AudioFormat.sampleRate,
                              encoding: Encoding = .wav16, to path: String) throws {
         precondition(channels >= 1 && samples.count % channels == 0, "samples must hold whole frames")
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
-        var info = SF_INFO()
-        info.samplerate = Int32(sampleRate)
-        info.channels = Int32(channels)
-        info.format = encoding.format
-        guard let handle = sf_open(temporary, Int32(SFM_WRITE), &info) else {
-            throw WakeWordError.writeFailed(path: path, reason: String(cString: sf_strerror(nil)))
-        }
-        // Clip out-of-range samples instead of letting integer encodings wrap around.
-        sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
-        let frames = samples.count / channels
-        let written = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(frames)) }
-        let closed = sf_close(handle)
-        guard written == frames, closed == 0, rename(temporary, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw WakeWordError.writeFailed(path: path, reason: "libsndfile wrote \(written) of \(frames) frames")
+        try AtomicFile.replace(path) { temporary in
+            var info = SF_INFO()
+            info.samplerate = Int32(sampleRate)
+            info.channels = Int32(channels)
+            info.format = encoding.format
+            guard let handle = sf_open(temporary, Int32(SFM_WRITE), &info) else {
+                throw WakeWordError.writeFailed(path: path, reason: String(cString: sf_strerror(nil)))
+            }
+            // Clip out-of-range samples instead of letting integer encodings wrap around.
+            sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+            let frames = samples.count / channels
+            let written = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(frames)) }
+            let closed = sf_close(handle)
+            guard written == frames, closed == 0 else {
+                throw WakeWordError.writeFailed(path: path, reason: "libsndfile wrote \(written) of \(frames) frames")
+            }
         }
     }
 }

@@ -9,9 +9,22 @@
 ///     for d in detector.finish() { ... }
 public struct Detector: Sendable {
     public let models: [WakeWordModel]
-    /// One stream per encoder geometry; each member model reads one of its poolings.
-    private var streams: [(stream: FeatureStream, members: [(model: Int, pooling: Int)])]
-    private var gates: [EventGate]
+    /// One per distinct set of encoder passes among the models (`Windowing.sharesPasses`).
+    private var groups: [StreamGroup]
+
+    /// Models that share their encoder passes: one stream, read by each of them.
+    private struct StreamGroup: Sendable {
+        var stream: FeatureStream
+        var readers: [Reader]
+    }
+
+    /// A model reading a stream: its index in `models` (`HopScore.model`), what it reads,
+    /// and the gate that turns its scores into events.
+    private struct Reader: Sendable {
+        let model: Int
+        let tap: FeatureStream.Tap
+        var gate: EventGate
+    }
 
     /// `thresholds[i]` (when given) overrides model i's own threshold; `refractory` (seconds)
     /// overrides every model's. Fails if a model was trained on a different encoder.
@@ -20,39 +33,36 @@ public struct Detector: Sendable {
         precondition(!models.isEmpty, "a detector needs at least one model")
         for (i, model) in models.enumerated() { try model.check(against: encoder, path: modelPaths?[i] ?? model.name) }
         self.models = models
-        let logMel = LogMel()
-        // Passes depend on window, stride, hop and memory; pools only shape what is scored.
-        func sameGeometry(_ a: Windowing, _ b: Windowing) -> Bool {
-            (a.window, a.stride, a.hop, a.memory) == (b.window, b.stride, b.hop, b.memory)
-        }
-        var groups: [[Int]] = []
+        var members: [[Int]] = []
         for (i, model) in models.enumerated() {
-            if let g = groups.firstIndex(where: { sameGeometry(models[$0[0]].windowing, model.windowing) }) { groups[g].append(i) } else { groups.append([i]) }
+            if let g = members.firstIndex(where: { models[$0[0]].windowing.sharesPasses(with: model.windowing) }) {
+                members[g].append(i)
+            } else {
+                members.append([i])
+            }
         }
-        streams = groups.map { members in
-            // The shortest longest pool scores first, so it leads; the other poolings follow.
-            var poolings: [[Int]] = []
-            for m in members.sorted(by: { models[$0].windowing.pools.max()! < models[$1].windowing.pools.max()! })
-            where !poolings.contains(models[m].windowing.pools) { poolings.append(models[m].windowing.pools) }
-            let lead = models[members.first { models[$0].windowing.pools == poolings[0] }!].windowing
-            let stream = FeatureStream(encoder: encoder, windowing: lead, layers: Set(members.map { models[$0].layer }), logMel: logMel,
-                                       otherPoolings: Array(poolings.dropFirst()))
-            return (stream, members.map { ($0, poolings.firstIndex(of: models[$0].windowing.pools)!) })
-        }
-        gates = models.enumerated().map { i, model in
-            EventGate(threshold: thresholds?[i] ?? model.threshold,
-                      refractory: Int(((refractory ?? model.refractory) * Double(AudioFormat.sampleRate)).rounded()))
+        let logMel = LogMel()
+        groups = members.map { indices in
+            let readers = indices.map { i in
+                Reader(model: i, tap: FeatureStream.Tap(models[i]),
+                       gate: EventGate(threshold: thresholds?[i] ?? models[i].threshold,
+                                       refractory: Int(((refractory ?? models[i].refractory) * Double(AudioFormat.sampleRate)).rounded())))
+            }
+            let stream = FeatureStream(encoder: encoder, windowing: models[indices[0]].windowing, taps: Set(readers.map(\.tap)), logMel: logMel)
+            return StreamGroup(stream: stream, readers: readers)
         }
     }
 
-    /// The threshold each model fires at.
-    public var thresholds: [Float] { gates.map(\.threshold) }
+    /// The threshold each model fires at, in model order.
+    public var thresholds: [Float] {
+        groups.flatMap(\.readers).sorted { $0.model < $1.model }.map(\.gate.threshold)
+    }
 
     /// Consumes `samples`; returns detections in time order. `scores` sees every hop score.
     public mutating func process(_ samples: [Float], scores: ((HopScore) -> Void)? = nil) -> [Detection] {
         var detections: [Detection] = []
-        for s in streams.indices {
-            for pass in streams[s].stream.push(samples) { detections += score(pass, group: s, scores: scores) }
+        for g in groups.indices {
+            for pass in groups[g].stream.push(samples) { detections += score(pass, group: g, scores: scores) }
         }
         return detections.sorted { $0.time < $1.time }
     }
@@ -60,21 +70,21 @@ public struct Detector: Sendable {
     /// Ends the input: scores the hops after the last full window.
     public mutating func finish(scores: ((HopScore) -> Void)? = nil) -> [Detection] {
         var detections: [Detection] = []
-        for s in streams.indices {
-            for pass in streams[s].stream.finish() { detections += score(pass, group: s, scores: scores) }
+        for g in groups.indices {
+            for pass in groups[g].stream.finish() { detections += score(pass, group: g, scores: scores) }
         }
         return detections.sorted { $0.time < $1.time }
     }
 
-    private mutating func score(_ pass: FeatureStream.Pass, group: Int, scores report: ((HopScore) -> Void)?) -> [Detection] {
+    private mutating func score(_ pass: FeatureStream.Pass, group g: Int, scores report: ((HopScore) -> Void)?) -> [Detection] {
         var detections: [Detection] = []
-        for (m, pooling) in streams[group].members {
-            let model = models[m]
-            let (hops, features) = pass.pooled[pooling]
-            let values = model.head.scores(features[model.layer]!)
-            for (hop, value) in zip(hops, values) {
-                report?(HopScore(sample: hop, model: m, score: value))
-                if gates[m].step(hop: hop, score: value) {
+        for r in groups[g].readers.indices {
+            let reader = groups[g].readers[r]
+            let model = models[reader.model]
+            let inputs = pass.inputs(reader.tap)
+            for (hop, value) in zip(inputs.hops, model.head.scores(inputs.features)) {
+                report?(HopScore(sample: hop, model: reader.model, score: value))
+                if groups[g].readers[r].gate.step(hop: hop, score: value) {
                     detections.append(Detection(time: Double(hop) / Double(AudioFormat.sampleRate), model: model.name, score: value))
                 }
             }

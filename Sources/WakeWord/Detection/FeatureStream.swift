@@ -1,124 +1,113 @@
 /// The path from samples to head inputs, shared by detection and training so both see the
 /// same features: the stream is cut into encoder passes by a `WindowSchedule`; each pass
 /// goes through log-mel and the encoder once and appends the positions it keeps to a short
-/// history; at every hop the history is averaged over each pool length before the hop.
-/// Memory is bounded by one window of samples and the longest pool of positions. Heads that
-/// pool differently (`poolings`) share the passes; each is scored from its own first hop.
+/// `PositionHistory`; at every hop the history is averaged over each pool length before the
+/// hop. Memory is bounded by one window of samples and the longest pool of positions. Heads
+/// reading different layers or pooling differently (`taps`) share the passes.
+///
+/// Every position is a stream sample (sample 0 is the first one pushed); only the encoder
+/// counts in its own positions (320 samples each), converted where it is called.
 public struct FeatureStream: Sendable {
-    /// The head inputs scored after one encoder pass, for each pooling.
-    public struct Pass: Sendable {
-        /// Per pooling: hops scored (stream samples) and [hops.count, width · pools] for each
-        /// tapped layer.
-        public let pooled: [(hops: [Int], features: [Int: Matrix])]
-        /// Hops scored with the stream's own windowing.
-        public var hops: [Int] { pooled[0].hops }
-        /// Head inputs with the stream's own windowing, for each tapped layer.
-        public var features: [Int: Matrix] { pooled[0].features }
+    /// What a head reads from a stream: the mean encoder output of layer `layer` over each of
+    /// `pools` (lengths in samples, as in `Windowing.pools`) before every hop.
+    public struct Tap: Hashable, Sendable {
+        public let pools: [Int]
+        public let layer: Int
+
+        public init(pools: [Int], layer: Int) {
+            (self.pools, self.layer) = (pools, layer)
+        }
+
+        /// What `model` was trained on.
+        public init(_ model: WakeWordModel) {
+            self.init(pools: model.windowing.pools, layer: model.layer)
+        }
     }
 
+    /// One tap's rows from one pass: the hops scored (stream samples at their ends) and
+    /// [hops.count, width · pools.count] head inputs.
+    public struct HeadInputs: Sendable {
+        public let hops: [Int]
+        public let features: Matrix
+    }
+
+    /// The head inputs scored after one encoder pass, for every tap.
+    public struct Pass: Sendable {
+        let inputs: [Tap: HeadInputs]
+
+        /// The rows `tap` reads (one of the stream's taps).
+        public func inputs(_ tap: Tap) -> HeadInputs {
+            guard let rows = inputs[tap] else { preconditionFailure("the stream has no tap \(tap)") }
+            return rows
+        }
+    }
+
+    /// The passes' geometry; its pools are those of the tap that scores first.
     public let windowing: Windowing
-    /// Pool lengths of each pooling scored; the first is `windowing.pools`.
-    public let poolings: [[Int]]
-    public let layers: Set<Int>
+    public let taps: Set<Tap>
+    /// The encoder blocks tapped.
+    private let layers: Set<Int>
     let encoder: WhisperEncoder
     let logMel: LogMel
     private var schedule: WindowSchedule
-    private var buffer: [Float] = []
-    private var bufferStart = 0
-    /// Kept encoder positions per layer, row-major [positions, width], starting at stream
-    /// position `historyStart`.
-    private var history: [Int: [Float]]
-    private var historyStart = 0
+    private var buffer = SampleBuffer()
+    private var history: PositionHistory
     /// The previous full pass's attention state, when the windowing carries memory.
     private var memory: WhisperEncoder.StreamMemory?
-    /// Samples pushed so far.
-    public private(set) var total = 0
 
-    /// `otherPoolings`: more pool-length sets to score from the same passes; none may start
-    /// scoring before `windowing` does (see `Windowing.firstHop`).
-    public init(encoder: WhisperEncoder, windowing: Windowing, layers: Set<Int>, logMel: LogMel = LogMel(), otherPoolings: [[Int]] = []) {
-        precondition(windowing.problem == nil, windowing.problem ?? "")
-        (self.encoder, self.windowing, self.layers, self.logMel) = (encoder, windowing, layers, logMel)
-        poolings = [windowing.pools] + otherPoolings
-        precondition(otherPoolings.allSatisfy { $0.max()! >= windowing.pools.max()! }, "other poolings start scoring later")
-        schedule = WindowSchedule(windowing: windowing)
-        history = Dictionary(uniqueKeysWithValues: layers.map { ($0, []) })
-        historyStart = schedule.keptUpTo / Windowing.samplesPerPosition
+    /// Passes of `windowing`'s window, stride, hop and memory, scoring every tap. The passes
+    /// are scheduled for the tap that scores first (the shortest longest pool); the others
+    /// start scoring at their own `Windowing.firstHop`.
+    public init(encoder: WhisperEncoder, windowing: Windowing, taps: Set<Tap>, logMel: LogMel = LogMel()) {
+        precondition(!taps.isEmpty, "a stream needs a tap")
+        for tap in taps {
+            var own = windowing
+            own.pools = tap.pools
+            precondition(own.problem == nil, own.problem ?? "")
+        }
+        var lead = windowing
+        lead.pools = taps.map(\.pools).sorted { $0.max()! != $1.max()! ? $0.max()! < $1.max()! : $0.lexicographicallyPrecedes($1) }[0]
+        (self.encoder, self.windowing, self.taps, self.logMel) = (encoder, lead, taps, logMel)
+        layers = Set(taps.map(\.layer))
+        schedule = WindowSchedule(windowing: lead)
+        history = PositionHistory(layers: layers, width: encoder.dimensions.width, start: schedule.keptUpTo)
     }
 
-    /// Feature length with the stream's own windowing: encoder width times the number of pools.
-    public var featureCount: Int { encoder.dimensions.width * windowing.pools.count }
+    /// Samples pushed so far.
+    public var total: Int { buffer.end }
 
     /// Appends 16 kHz samples; returns what the passes they complete score.
     public mutating func push(_ samples: [Float]) -> [Pass] {
-        buffer.append(contentsOf: samples)
-        total += samples.count
+        buffer.append(samples)
         var result: [Pass] = []
-        for pass in schedule.passes(available: total) { result.append(run(pass, streaming: true)) }
-        let keep = max(bufferStart, schedule.oldestNeeded(available: total))
-        if keep > bufferStart {
-            buffer.removeFirst(min(keep - bufferStart, buffer.count))
-            bufferStart = keep
-        }
+        for pass in schedule.passes(available: total) { result.append(run(pass)) }
+        buffer.trim(before: schedule.oldestNeeded(available: total))
         return result
     }
 
     /// Ends the stream: the last pass scores the hops no full window reached.
     public mutating func finish() -> [Pass] {
         guard let pass = schedule.finish(total: total), !pass.hops.isEmpty else { return [] }
-        // The last pass overlaps the previous one, which gives it left context of its own.
-        return [run(pass, streaming: false)]
+        return [run(pass)]
     }
 
-    private mutating func run(_ pass: WindowSchedule.Pass, streaming: Bool) -> Pass {
-        var window = [Float](repeating: 0, count: windowing.window)
-        for i in max(0, bufferStart - pass.start)..<windowing.window { window[i] = buffer[pass.start + i - bufferStart] }
-        let unitsKept = streaming ? windowing.memory / Windowing.samplesPerPosition : 0
-        let (encoded, next) = encoder.encode(logMel(window), layers: layers, memory: streaming ? memory : nil, keep: unitsKept)
-        if streaming { memory = next }
-        let unit = Windowing.samplesPerPosition
-        let width = encoder.dimensions.width
-        let keepRows = ((pass.keepFrom - pass.start) / unit)..<(windowing.window / unit)
-        let longest = poolings.joined().max()! / unit
-        for layer in layers {
-            let output = encoded[layer]!
-            history[layer]!.append(contentsOf: output.values[(keepRows.lowerBound * width)..<(keepRows.upperBound * width)])
-        }
-        let pooled = poolings.map { pools in
+    private mutating func run(_ pass: WindowSchedule.Pass) -> Pass {
+        // Attention memory joins consecutive full passes; the final pass has left context of
+        // its own (it overlaps the previous one) and neither reads nor writes it.
+        let carriesMemory = !pass.isFinal
+        let mel = logMel(buffer.window(from: pass.start, count: windowing.window))
+        let (encoded, next) = encoder.encode(mel, layers: layers, memory: carriesMemory ? memory : nil,
+                                             keep: carriesMemory ? windowing.memory / Windowing.samplesPerPosition : 0)
+        if carriesMemory { memory = next }
+        history.append(encoded, window: pass.window, from: pass.keepFrom)
+        let inputs = Dictionary(uniqueKeysWithValues: taps.map { tap in
             var own = windowing
-            own.pools = pools
+            own.pools = tap.pools
             let hops = pass.hops.filter { $0 >= own.firstHop }
-            return (hops: hops, features: Dictionary(uniqueKeysWithValues: layers.map { ($0, pool(history[$0]!, hops: hops, pools: pools)) }))
-        }
-        // Later hops end after this pass, so their pools start after end - longest.
-        let firstNeeded = max(historyStart, pass.end(windowing) / unit - longest)
-        if firstNeeded > historyStart {
-            for layer in layers { history[layer]!.removeFirst((firstNeeded - historyStart) * width) }
-            historyStart = firstNeeded
-        }
-        return Pass(pooled: pooled)
-    }
-
-    /// [hops.count, width · pools]: for each hop, the mean of the history rows in each pool
-    /// before it (rows [end - pool, end)).
-    private func pool(_ history: [Float], hops: [Int], pools: [Int]) -> Matrix {
-        let unit = Windowing.samplesPerPosition
-        let width = encoder.dimensions.width
-        var out = Matrix(rows: hops.count, columns: width * pools.count)
-        history.withUnsafeBufferPointer { rows in
-            for (i, hop) in hops.enumerated() {
-                let end = hop / unit - historyStart
-                for (p, pool) in pools.enumerated() {
-                    let count = pool / unit
-                    let scale = 1 / Float(count)
-                    for c in 0..<width {
-                        var sum: Float = 0
-                        for r in (end - count)..<end { sum += rows[r * width + c] }
-                        out.values[i * out.columns + p * width + c] = sum * scale
-                    }
-                }
-            }
-        }
-        return out
+            return (tap, HeadInputs(hops: hops, features: history.pooled(layer: tap.layer, hops: hops, pools: tap.pools)))
+        })
+        // Later hops end after this pass, so their pools start after its end minus the longest pool.
+        history.trim(before: pass.end - taps.map { $0.pools.max()! }.max()!)
+        return Pass(inputs: inputs)
     }
 }

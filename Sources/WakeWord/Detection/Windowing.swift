@@ -39,6 +39,12 @@ public struct Windowing: Codable, Sendable, Equatable, CustomStringConvertible {
     /// (window − stride into the stream), in whole hops.
     public var firstHop: Int { ((pools.max() ?? 0) + window - stride + hop - 1) / hop * hop }
 
+    /// Whether `other` makes the same encoder passes (window, stride, hop and memory equal):
+    /// pools only shape what is scored, so such models can share one `FeatureStream`.
+    public func sharesPasses(with other: Windowing) -> Bool {
+        (window, stride, hop, memory) == (other.window, other.stride, other.hop, other.memory)
+    }
+
     /// How many times each second of audio goes through the encoder.
     public var encoderPasses: Double { Double(window) / Double(stride) }
 

@@ -1,14 +1,13 @@
 import CBLAS
 
 /// Thin wrapper over OpenBLAS's CBLAS `sgemm` (https://www.netlib.org/blas/): the only
-/// place BLAS is called. All matrices are row-major.
+/// place BLAS is called. All matrices are row-major; blocks of them (`MatrixBlock`) are
+/// read and written in place, so attention heads need no copies.
 public enum BLAS {
     /// C = A·B (or A·Bᵀ): [A.rows, B.columns] (or [A.rows, B.rows]).
     public static func multiply(_ a: Matrix, _ b: Matrix, transposeB: Bool = false) -> Matrix {
-        let n = transposeB ? b.rows : b.columns
-        var c = Matrix(rows: a.rows, columns: n)
-        gemm(a.values, rows: a.rows, inner: a.columns, lda: a.columns, b.values, transposeB: transposeB,
-             ldb: b.columns, into: &c.values, columns: n, ldc: n)
+        var c = Matrix(rows: a.rows, columns: transposeB ? b.rows : b.columns)
+        gemm(a.all, b.all, transposeB: transposeB, into: &c)
         return c
     }
 
@@ -21,34 +20,35 @@ public enum BLAS {
                 bias.withUnsafeBufferPointer { out.baseAddress!.advanced(by: r * weight.rows).update(from: $0.baseAddress!, count: bias.count) }
             }
         }
-        gemm(x.values, rows: x.rows, inner: x.columns, lda: x.columns, weight.values, transposeB: true,
-             ldb: weight.columns, into: &y.values, columns: weight.rows, ldc: weight.rows, beta: 1)
+        gemm(x.all, weight.all, transposeB: true, into: &y, beta: 1)
         return y
     }
 
-    /// C[offsetC...] = alpha·A[offsetA...]·op(B[offsetB...]) + beta·C, with leading dimensions,
-    /// so that column blocks (attention heads) are addressed without copies.
-    /// A is [rows, inner] with leading dimension lda; op(B) is [inner, columns].
-    public static func gemm(_ a: [Float], offsetA: Int = 0, rows: Int, inner: Int, lda: Int,
-                            _ b: [Float], offsetB: Int = 0, transposeB: Bool, ldb: Int,
-                            into c: inout [Float], offsetC: Int = 0, columns: Int, ldc: Int,
-                            alpha: Float = 1, beta: Float = 0) {
-        guard rows > 0, columns > 0 else { return }
-        precondition(offsetA + (rows - 1) * lda + inner <= a.count, "gemm: A out of bounds")
-        precondition(offsetB + (transposeB ? (columns - 1) * ldb + inner : (inner - 1) * ldb + columns) <= b.count,
-                     "gemm: B out of bounds")
-        precondition(offsetC + (rows - 1) * ldc + columns <= c.count, "gemm: C out of bounds")
-        guard inner > 0 else {
-            for r in 0..<rows { for col in 0..<columns { c[offsetC + r * ldc + col] *= beta } }
+    /// C[rows, columns] = alpha·A·op(B) + beta·C[rows, columns], where A is [m, k], op(B) is
+    /// B or Bᵀ, [k, n], and the block of C written is [m, n] (all of C when `rows` and
+    /// `columns` are nil).
+    public static func gemm(_ a: MatrixBlock, _ b: MatrixBlock, transposeB: Bool = false, into c: inout Matrix,
+                            rows: Range<Int>? = nil, columns: Range<Int>? = nil, alpha: Float = 1, beta: Float = 0) {
+        // C's block by index (a MatrixBlock of C would hold a second reference and make the write copy C).
+        let (rows, columns) = (rows ?? 0..<c.rows, columns ?? 0..<c.columns)
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= c.rows && columns.lowerBound >= 0 && columns.upperBound <= c.columns,
+                     "gemm: block [\(rows), \(columns)] outside C [\(c.rows), \(c.columns)]")
+        let (m, n, k) = (rows.count, columns.count, a.columns.count)
+        precondition(a.rows.count == m && (transposeB ? b.rows.count == n && b.columns.count == k : b.rows.count == k && b.columns.count == n),
+                     "gemm: A [\(a.rows.count), \(k)], B [\(b.rows.count), \(b.columns.count)]\(transposeB ? "ᵀ" : "") and C [\(m), \(n)] do not fit")
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for r in rows { for col in columns { c[r, col] *= beta } }
             return
         }
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
+        let (ldc, offsetC) = (c.columns, rows.lowerBound * c.columns + columns.lowerBound)
+        a.matrix.values.withUnsafeBufferPointer { pa in
+            b.matrix.values.withUnsafeBufferPointer { pb in
+                c.values.withUnsafeMutableBufferPointer { pc in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                                Int32(rows), Int32(columns), Int32(inner), alpha,
-                                pa.baseAddress! + offsetA, Int32(lda),
-                                pb.baseAddress! + offsetB, Int32(ldb), beta,
+                                Int32(m), Int32(n), Int32(k), alpha,
+                                pa.baseAddress! + a.offset, Int32(a.matrix.columns),
+                                pb.baseAddress! + b.offset, Int32(b.matrix.columns), beta,
                                 pc.baseAddress! + offsetC, Int32(ldc))
                 }
             }

@@ -43,8 +43,10 @@ struct EncoderBlock: Sendable {
     }
 
     /// Scaled dot-product attention of each head, heads side by side: [rows, width]. Queries
-    /// come from `qkv`; each window's queries attend to its own rows of `keys` and `values`,
-    /// which for a single window may start with extra (memory) rows.
+    /// are the first `width` columns of `qkv`; each window's queries attend to its own rows
+    /// of `keys` and `values`, which for a single window may start with extra (memory) rows.
+    /// Head h is the column block h·headWidth ..< (h+1)·headWidth of each (whisper.cpp's
+    /// reshape and permute, without copies).
     private func attention(_ qkv: Matrix, keys: Matrix, values: Matrix, windows: Int) -> Matrix {
         let width = qkv.columns / 3
         let headWidth = width / heads
@@ -52,20 +54,17 @@ struct EncoderBlock: Sendable {
         let context = keys.rows / windows
         let scale = 1 / Float(headWidth).squareRoot()
         var result = Matrix(rows: qkv.rows, columns: width)
-        var scores = [Float](repeating: 0, count: steps * context)
+        var scores = Matrix(rows: steps, columns: context)
         for window in 0..<windows {
-            let (queryRow, keyRow) = (window * steps, window * context)
+            let (queries, attended) = ((window * steps)..<((window + 1) * steps), (window * context)..<((window + 1) * context))
             for head in 0..<heads {
-                let column = head * headWidth
+                let columns = (head * headWidth)..<((head + 1) * headWidth)
                 // scores = scale · Q_h · K_hᵀ   [steps, context]
-                BLAS.gemm(qkv.values, offsetA: queryRow * qkv.columns + column, rows: steps, inner: headWidth, lda: qkv.columns,
-                          keys.values, offsetB: keyRow * width + column, transposeB: true, ldb: width,
-                          into: &scores, columns: context, ldc: context, alpha: scale)
-                softmaxRows(&scores, columns: context)
+                BLAS.gemm(qkv[rows: queries, columns: columns], keys[rows: attended, columns: columns], transposeB: true,
+                          into: &scores, alpha: scale)
+                softmaxRows(&scores)
                 // result_h = scores · V_h   [steps, headWidth]
-                BLAS.gemm(scores, rows: steps, inner: context, lda: context,
-                          values.values, offsetB: keyRow * width + column, transposeB: false, ldb: width,
-                          into: &result.values, offsetC: queryRow * width + column, columns: headWidth, ldc: width)
+                BLAS.gemm(scores.all, values[rows: attended, columns: columns], into: &result, rows: queries, columns: columns)
             }
         }
         return result
@@ -73,8 +72,10 @@ struct EncoderBlock: Sendable {
 }
 
 /// Row-wise softmax in place, shifted by the row maximum for stability (exp from FastMath).
-func softmaxRows(_ values: inout [Float], columns: Int) {
-    values.withUnsafeMutableBufferPointer { all in
+func softmaxRows(_ x: inout Matrix) {
+    let columns = x.columns
+    guard columns > 0 else { return }
+    x.values.withUnsafeMutableBufferPointer { all in
         for start in stride(from: 0, to: all.count, by: columns) {
             let row = UnsafeMutableBufferPointer(rebasing: all[start..<(start + columns)])
             var maximum = -Float.infinity

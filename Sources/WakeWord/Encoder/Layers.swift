@@ -30,10 +30,11 @@ struct LayerNorm: Sendable {
     }
 }
 
-/// y = x·Wᵀ + b with W stored [out, in], as CTranslate2 stores linear layers.
-struct Linear: Sendable {
-    let weight: Matrix
-    let bias: [Float]
+/// y = x·Wᵀ + b with W stored [out, in], as CTranslate2 stores linear layers: the encoder's
+/// projections and the trigger head's layers.
+struct Linear: Sendable, Equatable {
+    var weight: Matrix
+    var bias: [Float]
 
     func callAsFunction(_ x: Matrix) -> Matrix {
         BLAS.linear(x, weight: weight, bias: bias)

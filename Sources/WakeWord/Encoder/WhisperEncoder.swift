@@ -128,15 +128,66 @@ public struct WhisperEncoder: Sendable {
     private func run(_ mels: [Matrix], layers: Set<Int>, memory: StreamMemory?, keep: Int) -> (outputs: [Int: [Matrix]], memory: StreamMemory?) {
         precondition(!layers.isEmpty && layers.allSatisfy { (1...dimensions.layers).contains($0) },
                      "layers \(layers.sorted()) outside 1...\(dimensions.layers)")
-        guard let frames = mels.first?.columns else { return (Dictionary(uniqueKeysWithValues: layers.map { ($0, []) }), nil) }
+        var stream = begin(mels)
+        var outputs: [Int: [Matrix]] = [:]
+        var kept: [EncoderBlock.Memory] = []
+        for layer in 1...layers.max()! {
+            if let next = advance(&stream, memory: memory?.blocks[layer - 1], keep: keep) { kept.append(next) }
+            if layers.contains(layer) { outputs[layer] = self.outputs(stream) }
+        }
+        return (outputs, keep > 0 && stream.steps > 0 ? StreamMemory(blocks: kept) : nil)
+    }
+
+    /// The residual stream partway through the encoder, for a later pass to continue: the
+    /// input to block `layer` + 1 (0: the front end's output, after the positions are added),
+    /// `windows` windows of `steps` positions each stacked by rows.
+    public struct ResidualStream: Sendable {
+        /// Blocks run so far (0...L).
+        public fileprivate(set) var layer: Int
+        public let windows: Int
+        /// Positions per window.
+        public let steps: Int
+        /// [windows · steps, width].
+        fileprivate(set) var hidden: Matrix
+    }
+
+    /// The front end (conv1, GELU, conv2, GELU, + positions) over `mels` of one shape, then
+    /// blocks 1...`layer` (none for 0). `resume` continues from it: running the cheap blocks
+    /// always and the deep ones only on candidates gives the same outputs as one pass.
+    public func begin(_ mels: [Matrix], through layer: Int = 0) -> ResidualStream {
+        var stream = begin(mels)
+        resume(&stream, through: layer)
+        return stream
+    }
+
+    /// Continues `stream` through blocks `stream.layer` + 1 ... `layer`.
+    public func resume(_ stream: ResidualStream, through layer: Int) -> ResidualStream {
+        var stream = stream
+        resume(&stream, through: layer)
+        return stream
+    }
+
+    /// [steps, width] for each window: the residual stream after `stream.layer` blocks, as
+    /// `encode(_:layers:)` returns it (after the final LayerNorm when that is block L).
+    public func outputs(_ stream: ResidualStream) -> [Matrix] {
+        precondition(stream.layer >= 1, "no block has run")
+        let x = stream.layer == dimensions.layers ? finalNorm(stream.hidden) : stream.hidden
+        return (0..<stream.windows).map { x.rows(($0 * stream.steps)..<(($0 + 1) * stream.steps)) }
+    }
+
+    private func resume(_ stream: inout ResidualStream, through layer: Int) {
+        precondition(layer >= stream.layer && layer <= dimensions.layers, "cannot go from block \(stream.layer) to block \(layer)")
+        while stream.layer < layer { advance(&stream, memory: nil, keep: 0) }
+    }
+
+    /// The front end: [windows · steps, width].
+    private func begin(_ mels: [Matrix]) -> ResidualStream {
+        let frames = mels.first?.columns ?? 0
         precondition(mels.allSatisfy { $0.rows == dimensions.melCount && $0.columns == frames }, "mels must share a shape")
         let steps = WhisperEncoder.positions(frames: frames)
         precondition(steps <= dimensions.contextLength, "input longer than the position table (30 s)")
-        let split = { (x: Matrix) in (0..<mels.count).map { x.rows(($0 * steps)..<(($0 + 1) * steps)) } }
-        guard steps > 0 else { return (Dictionary(uniqueKeysWithValues: layers.map { ($0, split(Matrix(rows: 0, columns: dimensions.width))) }), nil) }
-
         var x = Matrix(rows: mels.count * steps, columns: dimensions.width)
-        for (w, mel) in mels.enumerated() {
+        for (w, mel) in mels.enumerated() where steps > 0 {
             var h = conv1(mel, channelsFirst: true)
             gelu(&h)
             h = conv2(h, channelsFirst: false)
@@ -144,14 +195,15 @@ public struct WhisperEncoder: Sendable {
             let offset = w * steps * dimensions.width
             for i in 0..<(steps * dimensions.width) { x.values[offset + i] = h.values[i] + positions.values[i] }
         }
-        var outputs: [Int: [Matrix]] = [:]
-        var kept: [EncoderBlock.Memory] = []
-        for (index, block) in blocks[0..<layers.max()!].enumerated() {
-            if let next = block(&x, windows: mels.count, memory: memory?.blocks[index], keep: keep) { kept.append(next) }
-            let layer = index + 1
-            if layers.contains(layer) { outputs[layer] = split(layer == dimensions.layers ? finalNorm(x) : x) }
-        }
-        return (outputs, keep > 0 ? StreamMemory(blocks: kept) : nil)
+        return ResidualStream(layer: 0, windows: mels.count, steps: steps, hidden: x)
+    }
+
+    /// Runs the next block; returns its memory for the next streaming pass (when `keep` > 0).
+    @discardableResult
+    private func advance(_ stream: inout ResidualStream, memory: EncoderBlock.Memory?, keep: Int) -> EncoderBlock.Memory? {
+        let block = blocks[stream.layer]
+        stream.layer += 1
+        return stream.steps > 0 ? block(&stream.hidden, windows: stream.windows, memory: memory, keep: keep) : nil
     }
 }
 

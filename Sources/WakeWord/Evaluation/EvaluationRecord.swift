@@ -20,6 +20,18 @@ public struct PositiveRecord: Codable, Sendable {
         public let offset: Int
         public let snrDB: Double
     }
+
+    /// Whether a detection at `time` (seconds from the start of the padded clip) hits this
+    /// word: from the word's start to `Metrics.hitAfterEnd` seconds after its end. The one
+    /// statement of the hit rule.
+    public func isHit(at time: Double) -> Bool {
+        time >= wordStart && time <= wordEnd + Metrics.hitAfterEnd
+    }
+
+    /// Indices of the hops (into `hops` and `scores`) that end inside the hit window.
+    public var hitWindowHops: [Int] {
+        hops.indices.filter { isHit(at: Double(hops[$0]) / Double(AudioFormat.sampleRate)) }
+    }
 }
 
 /// One long negative stream: recordings one after another.
@@ -47,14 +59,9 @@ public struct NegativeRecord: Codable, Sendable {
 
 /// Everything an evaluation recorded, from which every metric is computed.
 public struct EvaluationRecord: Sendable {
-    public struct Skipped: Codable, Sendable {
-        public let file: String
-        public let reason: String
-    }
-
     public let model: WakeWordModel
     public let positives: [PositiveRecord]
-    public let skipped: [Skipped]
+    public let skipped: [SkippedFile]
     public let negatives: [NegativeRecord]
     /// Samples after an event during which none fires.
     public let refractory: Int

@@ -40,7 +40,7 @@ public struct EvaluationReport: Codable, Sendable {
     /// The model file's own threshold.
     public let modelThreshold: Float
     public let positives: Int
-    public let skipped: [EvaluationRecord.Skipped]
+    public let skipped: [SkippedFile]
     public let negativeHours: Double
     public let frr: Double
     public let faPerHour: Double
@@ -90,10 +90,7 @@ public struct EvaluationReport: Codable, Sendable {
         }
         var positives = [Int](repeating: 0, count: edges.count - 1), negatives = positives
         for positive in record.positives {
-            let best = zip(positive.hops, positive.scores).filter {
-                let t = Double($0.0) / Double(AudioFormat.sampleRate)
-                return t >= positive.wordStart && t <= positive.wordEnd + Metrics.hitAfterEnd
-            }.map(\.1).max() ?? 0
+            let best = positive.hitWindowHops.map { positive.scores[$0] }.max() ?? 0
             positives[bin(best)] += 1
         }
         for stream in record.negatives { for score in stream.scores { negatives[bin(score)] += 1 } }

@@ -36,30 +36,30 @@ public struct Evaluator: Sendable {
 
         // Positives: each clip's mixture, drawn in order from one seeded generator.
         var generator = SplitMix64(seed: seed)
-        var prepared: [(index: Int, path: String, clip: PositiveClip?, reason: String?, noise: AugmentationRecipe.Segment?)] = []
+        var usable: [PreparedClip] = []
+        var skipped: [SkippedFile] = []
         for (index, path) in positives.enumerated() {
             switch PositiveClip.load(path, warn: warn) {
             case .success(let clip):
                 let source = noiseSources.isEmpty ? nil : Int.random(in: 0..<noiseSources.count, using: &generator)
                 let segment = source.map { AugmentationRecipe.Segment(source: $0, offset: Int.random(in: 0..<noiseSources[$0].samples.count, using: &generator), decibels: snr) }
-                prepared.append((index, path, clip, nil, segment))
+                usable.append(PreparedClip(index: index, clip: clip, noise: segment))
             case .failure(let error):
                 warn("skipping \(error)")
-                prepared.append((index, path, nil, "\(error)", nil))
+                skipped.append(SkippedFile(file: path, reason: "\(error)"))
             }
         }
         let padSamples = Int(padding * Double(AudioFormat.sampleRate))
-        let usable = prepared.filter { $0.clip != nil }
         // No positive clips at all is a false-accept run; clips none of which is usable is a mistake.
         guard !usable.isEmpty || positives.isEmpty else {
-            let reasons = prepared.compactMap(\.reason)
+            let reasons = skipped.map(\.reason)
             throw WakeWordError.invalidInput("none of the \(positives.count) positive clips is usable"
                 + (reasons.first.map { " (\($0)\(reasons.count > 1 ? "; \(reasons.count - 1) more" : ""))" } ?? ""))
         }
-        let saveAudio = self.saveAudio
-        let positiveRecords = try Parallel.map(usable, threads: threads, isCancelled: isCancelled,
-                                               progress: { progress("positive clips", $0, usable.count) }) { item -> PositiveRecord in
-            let clip = item.clip!
+        let saveAudio = self.saveAudio, clips = usable
+        let positiveRecords = try Parallel.map(clips, threads: threads, isCancelled: isCancelled,
+                                               progress: { progress("positive clips", $0, clips.count) }) { item -> PositiveRecord in
+            let clip = item.clip
             let audio = Evaluator.mix(clip, padding: padSamples, noise: item.noise.map { (noiseSources[$0.source], $0) })
             var savedAs: String?
             if let saveAudio {
@@ -68,7 +68,7 @@ public struct Evaluator: Sendable {
             }
             var run = detector
             let trace = Evaluator.run(&run, audio)
-            return PositiveRecord(file: item.path, savedAs: savedAs, wordStart: Double(clip.bounds.start + padSamples) / Double(AudioFormat.sampleRate),
+            return PositiveRecord(file: clip.path, savedAs: savedAs, wordStart: Double(clip.bounds.start + padSamples) / Double(AudioFormat.sampleRate),
                                   wordEnd: Double(clip.bounds.end + padSamples) / Double(AudioFormat.sampleRate),
                                   hops: trace.hops, scores: trace.scores, detections: trace.detections,
                                   noise: item.noise.map { .init(file: noiseSources[$0.source].name, offset: $0.offset, snrDB: $0.decibels) })
@@ -101,10 +101,17 @@ public struct Evaluator: Sendable {
             return NegativeRecord(segments: segments, hops: hops, scores: scores, detections: detections)
         }
         let record = EvaluationRecord(model: model, positives: positiveRecords,
-                                      skipped: prepared.compactMap { item in item.reason.map { .init(file: item.path, reason: $0) } },
+                                      skipped: skipped,
                                       negatives: negativeRecords, refractory: Int((model.refractory * Double(AudioFormat.sampleRate)).rounded()))
         if let saveAudio { try record.writeManifest(to: saveAudio) }
         return record
+    }
+
+    /// A usable positive clip: its place among the positives given, and the noise drawn for it.
+    struct PreparedClip: Sendable {
+        let index: Int
+        let clip: PositiveClip
+        let noise: AugmentationRecipe.Segment?
     }
 
     /// The audio of a positive record, rebuilt from its clip and noise files.
@@ -119,15 +126,13 @@ public struct Evaluator: Sendable {
         return mix(clip, padding: Int(padding * Double(AudioFormat.sampleRate)), noise: noise)
     }
 
-    /// The clip between `padding` samples of silence, plus noise at the segment's SNR
-    /// relative to the clip's speech power, rounded to 16-bit.
+    /// The clip between `padding` samples of silence, plus noise at the segment's SNR: the
+    /// clip's speech power over the power of the noise mixed in (`.mixedSegment`), rounded to 16-bit.
     static func mix(_ clip: PositiveClip, padding: Int, noise: (AugmentationSources.Source, AugmentationRecipe.Segment)?) -> [Float] {
         var audio = [Float](repeating: 0, count: padding) + clip.samples + [Float](repeating: 0, count: padding)
         if let (source, segment) = noise {
-            let speech = max(Endpointer.power(clip.samples, clip.bounds.start..<clip.bounds.end), 1e-10)
-            let piece = (0..<audio.count).map { source.samples[(segment.offset + $0) % source.samples.count] }
-            let scale = Float((speech / pow(10, segment.decibels / 10) / max(Endpointer.power(piece, 0..<piece.count), 1e-12)).squareRoot())
-            for i in audio.indices { audio[i] += scale * piece[i] }
+            source.mix(into: &audio, offset: segment.offset, snrDB: segment.decibels,
+                       signalPower: Endpointer.power(clip.samples, clip.bounds.start..<clip.bounds.end), noisePower: .mixedSegment)
         }
         return audio.map { (max(-1, min(1, $0)) * 32767).rounded() / 32767 }
     }

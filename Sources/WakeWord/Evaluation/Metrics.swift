@@ -8,6 +8,7 @@ import Foundation
 /// - every event in the negative streams is a false accept (after the refractory merge);
 ///   false accepts per hour = false accepts / hours of negative audio.
 public struct Metrics: Sendable {
+    /// Seconds after a word's end in which a detection still hits it (`PositiveRecord.isHit`).
     public static let hitAfterEnd = 0.5
 
     public let record: EvaluationRecord
@@ -46,7 +47,7 @@ public struct Metrics: Sendable {
         record.positives.map { positive in
             EventGate.events(hops: positive.hops, scores: positive.scores, threshold: threshold, refractory: record.refractory)
                 .map { Double($0) / Double(AudioFormat.sampleRate) }
-                .first { $0 >= positive.wordStart && $0 <= positive.wordEnd + Metrics.hitAfterEnd }
+                .first(where: positive.isHit(at:))
         }
     }
 
@@ -96,11 +97,7 @@ public struct Metrics: Sendable {
     /// Clips missed at `threshold`, lowest best score first.
     public func misses(at threshold: Float) -> [Miss] {
         zip(hits(at: threshold), record.positives).filter { $0.0 == nil }.map { _, positive in
-            let window = positive.hops.indices.filter {
-                let t = Double(positive.hops[$0]) / Double(AudioFormat.sampleRate)
-                return t >= positive.wordStart && t <= positive.wordEnd + Metrics.hitAfterEnd
-            }
-            let best = window.max { positive.scores[$0] < positive.scores[$1] }
+            let best = positive.hitWindowHops.max { positive.scores[$0] < positive.scores[$1] }
             return Miss(file: positive.file, savedAs: positive.savedAs, wordStart: positive.wordStart, wordEnd: positive.wordEnd,
                         bestScore: best.map { positive.scores[$0] } ?? 0,
                         bestTime: best.map { Double(positive.hops[$0]) / Double(AudioFormat.sampleRate) } ?? positive.wordEnd)

@@ -71,31 +71,15 @@ public struct ReportWriter: Sendable {
         md += "Model `\(report.modelFile)`; \(positivesText)"
         md += report.settings.snrDB.map { ", mixed with noise at \(format($0)) dB SNR" } ?? ""
         md += String(format: "; %.2f hours of negative audio.\n\n", report.negativeHours)
-        md += "| | at \(thresholdName) |\n|---|---|\n"
-        if report.positives > 0 {
-            md += "| false-reject rate | \(percent(report.frr)) (\(report.misses.count) of \(report.positives) clips) |\n"
-        }
-        md += "| false accepts per hour | \(format(report.faPerHour)) (\(report.falseAccepts.count) in \(String(format: "%.2f", report.negativeHours)) h) |\n"
-        if let latency = report.latencyMs {
-            md += String(format: "| latency after the word's end | median %.0f ms, 95th percentile %.0f ms |\n", latency.median, latency.p95)
-        }
-        md += "\n## Operating points\n\n| target | threshold | false-reject rate | false accepts per hour |\n|---|---|---|---|\n"
-        for target in report.targets {
-            if let p = target.point {
-                md += "| at most \(format(target.faPerHour)) FA/h | \(String(format: "%.4f", p.threshold)) | \(frr(p)) | \(format(p.faPerHour)) |\n"
-            } else {
-                md += "| at most \(format(target.faPerHour)) FA/h | none reaches it | | |\n"
-            }
-        }
+        md += summaryTable.markdown
+        md += "\n## Operating points\n\n" + operatingPoints(unreached: "none reaches it").markdown
         md += (report.positives > 0 ? "\n![DET curve](det.svg)\n" : "") + "\n![Score histograms](histogram.svg)\n"
         if report.positives > 0 {
             md += "\n## Worst misses\n\n"
-            md += report.misses.isEmpty ? "None.\n" : "| clip | word (s) | best score in the hit window |\n|---|---|---|\n"
-                + report.misses.prefix(50).map { "| \($0.file) | \(String(format: "%.2f–%.2f", $0.wordStart, $0.wordEnd)) | \(String(format: "%.4f", $0.bestScore)) |" }.joined(separator: "\n") + "\n"
+            md += report.misses.isEmpty ? "None.\n" : missesTable(scoreTitle: "best score in the hit window").markdown
         }
         md += "\n## False accepts\n\n"
-        md += report.falseAccepts.isEmpty ? "None.\n" : "| file | time (s) | score |\n|---|---|---|\n"
-            + report.falseAccepts.map { "| \($0.file) | \(String(format: "%.2f", $0.time)) | \(String(format: "%.4f", $0.score)) |" }.joined(separator: "\n") + "\n"
+        md += report.falseAccepts.isEmpty ? "None.\n" : falseAcceptsTable(report.falseAccepts).markdown
         if !report.skipped.isEmpty {
             md += "\n## Clips not evaluated\n\n" + report.skipped.map { "- \($0.reason)" }.joined(separator: "\n") + "\n"
         }
@@ -129,33 +113,24 @@ public struct ReportWriter: Sendable {
             <p>Model <code>\(SVGPlot.escape(report.modelFile))</code>; \(positivesText)\(report.settings.snrDB.map { ", mixed with noise at \(format($0)) dB SNR" } ?? ""); \(String(format: "%.2f", report.negativeHours)) hours of negative audio.</p>
             <p class="headline \(verdictClass)" id="headline">\(headline)</p>
             <h2>Operating points</h2>
-            <table id="operating-points"><tr><th>target</th><th>threshold</th><th>false-reject rate</th><th>false accepts per hour</th></tr>
 
             """
-        for target in report.targets {
-            h += target.point.map { "<tr><td>at most \(format(target.faPerHour)) FA/h</td><td>\(String(format: "%.4f", $0.threshold))</td><td>\(frr($0))</td><td>\(format($0.faPerHour))</td></tr>\n" }
-                ?? "<tr><td>at most \(format(target.faPerHour)) FA/h</td><td colspan=\"3\">no threshold reaches it</td></tr>\n"
-        }
-        h += "</table>\n<p>Pass a different threshold to <code>wakeword detect --threshold</code> to pick another point on the curve.</p>\n"
+        h += operatingPoints(unreached: "no threshold reaches it").html(id: "operating-points")
+        h += "<p>Pass a different threshold to <code>wakeword detect --threshold</code> to pick another point on the curve.</p>\n"
         if report.positives > 0 {
             h += "<figure id=\"det\">\(det)<figcaption>Every threshold's false-reject rate against its false accepts per hour; lower left is better.</figcaption></figure>\n"
         }
         h += "<figure id=\"histogram\">\(histogram)<figcaption>Positives should sit right of the threshold, negatives left of it.</figcaption></figure>\n"
         if report.positives > 0 {
             h += "<h2>Worst misses</h2>\n"
-            h += report.misses.isEmpty ? "<p>None.</p>\n" : table(id: "misses", ["clip", "word (s)", "best score", "listen"],
-                report.misses.prefix(50).enumerated().map { i, m in
-                    [SVGPlot.escape(m.file), String(format: "%.2f–%.2f", m.wordStart, m.wordEnd), String(format: "%.4f", m.bestScore),
-                     i < listenLimit ? player(missAudio(m)) : ""]
-                })
+            h += report.misses.isEmpty ? "<p>None.</p>\n"
+                : missesTable(scoreTitle: "best score") { rank, miss in rank < listenLimit ? player(missAudio(miss)) : "" }.html(id: "misses")
         }
         h += "<h2>False accepts</h2>\n"
-        let accepts = report.falseAccepts.enumerated().sorted { $0.element.score > $1.element.score }
-        h += accepts.isEmpty ? "<p>None.</p>\n" : table(id: "false-accepts", ["file", "time (s)", "score", "listen"],
-            accepts.enumerated().map { rank, entry in
-                [SVGPlot.escape(entry.element.file), String(format: "%.2f", entry.element.time), String(format: "%.4f", entry.element.score),
-                 rank < listenLimit ? player(falseAcceptAudio(entry.element)) : ""]
-            })
+        // Highest score first, to listen to the worst.
+        let accepts = report.falseAccepts.enumerated().sorted { $0.element.score > $1.element.score }.map(\.element)
+        h += accepts.isEmpty ? "<p>None.</p>\n"
+            : falseAcceptsTable(accepts) { rank, accept in rank < listenLimit ? player(falseAcceptAudio(accept)) : "" }.html(id: "false-accepts")
         if !report.skipped.isEmpty {
             h += "<h2>Clips not evaluated</h2>\n<ul>" + report.skipped.map { "<li>\(SVGPlot.escape($0.reason))</li>" }.joined() + "</ul>\n"
         }
@@ -179,9 +154,48 @@ public struct ReportWriter: Sendable {
         report.positives > 0 ? percent(point.frr) : "—"
     }
 
-    private func table(id: String, _ header: [String], _ rows: [[String]]) -> String {
-        "<table id=\"\(id)\"><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
-            + rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined(separator: "\n") + "\n</table>\n"
+    // MARK: - Tables, shared by both reports
+
+    /// The headline numbers at the threshold evaluated (the HTML report says them in a sentence).
+    private var summaryTable: ReportTable {
+        var rows: [[ReportTable.Cell]] = []
+        if report.positives > 0 {
+            rows.append([.text("false-reject rate"), .text("\(percent(report.frr)) (\(report.misses.count) of \(report.positives) clips)")])
+        }
+        rows.append([.text("false accepts per hour"),
+                     .text("\(format(report.faPerHour)) (\(report.falseAccepts.count) in \(String(format: "%.2f", report.negativeHours)) h)")])
+        if let latency = report.latencyMs {
+            rows.append([.text("latency after the word's end"), .text(String(format: "median %.0f ms, 95th percentile %.0f ms", latency.median, latency.p95))])
+        }
+        return ReportTable(header: ["", "at \(thresholdName)"], rows: rows)
+    }
+
+    /// The threshold for each false-accept target; `unreached` fills a target no threshold meets.
+    private func operatingPoints(unreached: String) -> ReportTable {
+        ReportTable(header: ["target", "threshold", "false-reject rate", "false accepts per hour"], rows: report.targets.map { target in
+            let label = ReportTable.Cell.text("at most \(format(target.faPerHour)) FA/h")
+            guard let p = target.point else { return [label, .spanning(unreached)] }
+            return [label, .text(String(format: "%.4f", p.threshold)), .text(frr(p)), .text(format(p.faPerHour))]
+        })
+    }
+
+    /// The first 50 misses, lowest best score first; `listen` (HTML) adds a player column,
+    /// given each miss's rank.
+    private func missesTable(scoreTitle: String, listen: ((Int, Metrics.Miss) -> String)? = nil) -> ReportTable {
+        ReportTable(header: ["clip", "word (s)", scoreTitle] + (listen == nil ? [] : ["listen"]),
+                    rows: report.misses.prefix(50).enumerated().map { rank, miss in
+                        [.text(miss.file), .text(String(format: "%.2f–%.2f", miss.wordStart, miss.wordEnd)), .text(String(format: "%.4f", miss.bestScore))]
+                            + (listen.map { [.markup($0(rank, miss))] } ?? [])
+                    })
+    }
+
+    /// `accepts` in the order given; `listen` (HTML) adds a player column, given each one's rank.
+    private func falseAcceptsTable(_ accepts: [Metrics.FalseAccept], listen: ((Int, Metrics.FalseAccept) -> String)? = nil) -> ReportTable {
+        ReportTable(header: ["file", "time (s)", "score"] + (listen == nil ? [] : ["listen"]),
+                    rows: accepts.enumerated().map { rank, accept in
+                        [.text(accept.file), .text(String(format: "%.2f", accept.time)), .text(String(format: "%.4f", accept.score))]
+                            + (listen.map { [.markup($0(rank, accept))] } ?? [])
+                    })
     }
 
     /// The clip as the detector heard it.
@@ -207,15 +221,14 @@ public struct ReportWriter: Sendable {
 
     /// 16-bit PCM mono WAV bytes at 16 kHz (RIFF header, then samples).
     static func wav(_ samples: [Float]) -> Data {
-        var data = Data()
-        func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        var writer = ByteWriter()
         let bytes = UInt32(samples.count * 2)
-        data.append(contentsOf: Array("RIFF".utf8)); append(36 + bytes)
-        data.append(contentsOf: Array("WAVEfmt ".utf8)); append(UInt32(16)); append(UInt16(1)); append(UInt16(1))
-        append(UInt32(AudioFormat.sampleRate)); append(UInt32(AudioFormat.sampleRate * 2)); append(UInt16(2)); append(UInt16(16))
-        data.append(contentsOf: Array("data".utf8)); append(bytes)
-        for s in samples { append(Int16((max(-1, min(1, s)) * 32767).rounded())) }
-        return data
+        writer.append(bytes: "RIFF".utf8); writer.append(36 + bytes)
+        writer.append(bytes: "WAVEfmt ".utf8); writer.append(UInt32(16)); writer.append(UInt16(1)); writer.append(UInt16(1))
+        writer.append(UInt32(AudioFormat.sampleRate)); writer.append(UInt32(AudioFormat.sampleRate * 2)); writer.append(UInt16(2)); writer.append(UInt16(16))
+        writer.append(bytes: "data".utf8); writer.append(bytes)
+        for s in samples { writer.append(Int16((max(-1, min(1, s)) * 32767).rounded())) }
+        return writer.data
     }
 
     private func format(_ v: Double) -> String { String(format: v == v.rounded() ? "%.0f" : "%.2f", v) }

@@ -1,70 +1,5 @@
 import Foundation
 
-/// Audio available to augmentation: background noise to mix in, and negative speech to
-/// surround a clip with (people talk before they say the wake word).
-public struct AugmentationSources: Sendable {
-    public struct Source: Sendable {
-        public let name: String
-        public let samples: [Float]
-        /// ContentHash of the samples: names the source in cache keys.
-        public let hash: String
-        /// Mean square of the samples.
-        public let power: Double
-
-        public init(name: String, samples: [Float]) {
-            self.name = name
-            self.samples = samples
-            var hash = ContentHash()
-            hash.update(samples)
-            self.hash = hash.hex
-            power = max(Endpointer.power(samples, 0..<samples.count), 1e-12)
-        }
-    }
-
-    public var noise: [Source]
-    public var context: [Source]
-
-    public init(noise: [Source], context: [Source]) {
-        self.noise = noise
-        self.context = context
-    }
-}
-
-/// Everything drawn for one augmented copy of a clip, so the copy can be rebuilt exactly
-/// and named in a cache key.
-struct AugmentationRecipe: Hashable, Codable, Sendable {
-    /// A slice of a source at a level: `decibels` is the SNR (noise) or the level relative
-    /// to the clip's speech (context).
-    struct Segment: Hashable, Codable, Sendable {
-        var source: Int
-        var offset: Int
-        var decibels: Double
-    }
-
-    /// Playback rate factor: 1.1 is 10 % faster (shorter, higher).
-    var speed = 1.0
-    var gainDecibels = 0.0
-    var reverbRT60: Double?
-    var reverbWet: Float = 0
-    var noise: Segment?
-    var context: Segment?
-    /// Samples of the scene: a stream start, long enough for the hops after the word.
-    var sceneLength = 0
-    /// Where the (possibly truncated) word ends in the scene, in samples.
-    var endInScene = 0
-    /// For confusable negatives: the fraction of the spoken word kept.
-    var truncateAt: Double?
-    /// For matched negatives: other speech put in the word's place (at the word's level),
-    /// the clip's own room tone kept around it.
-    var replaceWord: Segment?
-
-    /// Whether every hop of the scene is a negative.
-    var isNegative: Bool { truncateAt != nil || replaceWord != nil }
-
-    /// The cache-key text of this recipe.
-    var key: String { String(describing: self) }
-}
-
 /// Builds training scenes from a clip: a stretch of audio starting like a stream, with the
 /// word ending at a random point of the encoder-window grid (every phase occurs), after
 /// speed perturbation through the resampler, gain and synthetic room reverb, surrounded by
@@ -162,11 +97,8 @@ struct Augmenter: Sendable {
             }
         }
         if let noise = recipe.noise {
-            let samples = sources.noise[noise.source].samples
-            let segment = (0..<length).map { samples[(noise.offset + $0) % samples.count] }
-            let noisePower = max(Endpointer.power(segment, 0..<segment.count), 1e-12)
-            let scale = Float((speechPower / pow(10, noise.decibels / 10) / noisePower).squareRoot())
-            for i in 0..<length { scene[i] += scale * segment[i] }
+            sources.noise[noise.source].mix(into: &scene, offset: noise.offset, snrDB: noise.decibels, signalPower: speechPower,
+                                            noisePower: .mixedSegment)
         }
         return scene
     }

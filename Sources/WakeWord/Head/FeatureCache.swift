@@ -7,22 +7,30 @@ import Foundation
 /// and is removed. The directory is safe to delete at any time and is trimmed, least
 /// recently used first, to `limitBytes`.
 ///
-///     "WWFEAT01"  u32 key length  key  u32 rows  u32 columns
+///     "WWFEAT02"  u32 key length  key  u32 rows  u32 columns  i64 samples
 ///     i64 hops[rows]  f32 labels[rows]  f32 features[rows · columns]  u64 FNV-1a of all before
+///
+/// (Version 01 kept a negative stream's length as an extra last row; its entries are misses.)
 public struct FeatureCache: Sendable {
     public let directory: String
     public let limitBytes: Int
-    private static let magic = Array("WWFEAT01".utf8)
+    private static let magic = Array("WWFEAT02".utf8)
 
-    /// Rows of head inputs with the hop each was taken at and its label.
+    /// Rows of head inputs with the hop each was taken at and its label, and the length of
+    /// the audio they were taken from.
     public struct Entry: Sendable, Equatable {
+        /// Stream samples at the end of each row's hop.
         public var hops: [Int]
         public var labels: [Float]
+        /// [hops.count, width · pools].
         public var features: Matrix
+        /// Samples of audio the rows cover: the whole stream's length (a negative stream, a
+        /// scene), also where its last hops fall short of it.
+        public var samples: Int
 
-        public init(hops: [Int], labels: [Float], features: Matrix) {
-            precondition(hops.count == features.rows && labels.count == features.rows)
-            (self.hops, self.labels, self.features) = (hops, labels, features)
+        public init(hops: [Int], labels: [Float], features: Matrix, samples: Int) {
+            precondition(hops.count == features.rows && labels.count == features.rows && samples >= 0)
+            (self.hops, self.labels, self.features, self.samples) = (hops, labels, features, samples)
         }
     }
 
@@ -85,46 +93,50 @@ public struct FeatureCache: Sendable {
     }
 
     static func encode(_ entry: Entry, key: String) -> Data {
-        var data = Data(magic)
-        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+        var writer = ByteWriter()
+        writer.append(bytes: magic)
         let keyBytes = Array(key.utf8)
-        append(UInt32(keyBytes.count))
-        data.append(contentsOf: keyBytes)
-        append(UInt32(entry.features.rows))
-        append(UInt32(entry.features.columns))
-        entry.hops.forEach { append(Int64($0)) }
-        entry.labels.forEach { append($0.bitPattern) }
-        entry.features.values.forEach { append($0.bitPattern) }
-        append(ContentHash.of(data).value)
-        return data
+        writer.append(UInt32(keyBytes.count))
+        writer.append(bytes: keyBytes)
+        writer.append(UInt32(entry.features.rows))
+        writer.append(UInt32(entry.features.columns))
+        writer.append(Int64(entry.samples))
+        entry.hops.forEach { writer.append(Int64($0)) }
+        writer.append(entry.labels)
+        writer.append(entry.features.values)
+        writer.append(ContentHash.of(writer.data).value)
+        return writer.data
     }
 
     /// Whether the file at `path` is a complete, undamaged entry (whatever its key).
     static func isIntact(_ path: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path), data.count >= 12 else { return false }
-        let keyLength = Int(data[data.startIndex + 8]) | Int(data[data.startIndex + 9]) << 8 | Int(data[data.startIndex + 10]) << 16 | Int(data[data.startIndex + 11]) << 24
-        guard 12 + keyLength <= data.count, let key = String(data: data[(data.startIndex + 12)..<(data.startIndex + 12 + keyLength)], encoding: .utf8) else { return false }
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        var reader = ByteReader(data) { .invalidInput($0) }
+        guard (try? reader.take(magic.count, "signature")) != nil, let keyLength = try? reader.u32("key length"),
+              let keyBytes = try? reader.take(Int(keyLength), "key"), let key = String(data: keyBytes, encoding: .utf8) else { return false }
         return decode(data, key: key) != nil
     }
 
+    /// The entry stored in `data` under `key`; nil if the bytes are damaged, truncated, or
+    /// hold another key.
     static func decode(_ data: Data, key: String) -> Entry? {
-        let bytes = [UInt8](data)
-        func load<T: FixedWidthInteger>(_ offset: Int) -> T { bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) } }
-        guard bytes.count >= 28, Array(bytes[0..<8]) == magic else { return nil }
-        var hash = ContentHash()
-        hash.update(bytes[0..<(bytes.count - 8)])
-        guard hash.value == load(bytes.count - 8) as UInt64 else { return nil }
-        let keyLength = Int(load(8) as UInt32)
-        guard 12 + keyLength + 8 <= bytes.count, Array(bytes[12..<(12 + keyLength)]) == Array(key.utf8) else { return nil }
-        var offset = 12 + keyLength
-        let rows = Int(load(offset) as UInt32), columns = Int(load(offset + 4) as UInt32)
-        offset += 8
-        guard bytes.count - 8 - offset == rows * (8 + 4 + 4 * columns) else { return nil }
-        let hops = (0..<rows).map { Int(load(offset + 8 * $0) as Int64) }
-        offset += 8 * rows
-        let labels = (0..<rows).map { Float(bitPattern: load(offset + 4 * $0)) }
-        offset += 4 * rows
-        let values = (0..<(rows * columns)).map { Float(bitPattern: load(offset + 4 * $0)) }
-        return Entry(hops: hops, labels: labels, features: Matrix(rows: rows, columns: columns, values: values))
+        guard data.count >= magic.count + 28, Array(data.prefix(magic.count)) == magic else { return nil }
+        var trailer = ByteReader(data.suffix(8)) { .invalidInput($0) }
+        guard ContentHash.of(data.dropLast(8)).value == (try? trailer.u64("checksum")) else { return nil }
+        var reader = ByteReader(data.dropLast(8)) { .invalidInput($0) }
+        do {
+            _ = try reader.take(magic.count, "signature")
+            let keyLength = Int(try reader.u32("key length"))
+            guard Array(try reader.take(keyLength, "key")) == Array(key.utf8) else { return nil }
+            let rows = Int(try reader.u32("rows")), columns = Int(try reader.u32("columns"))
+            let samples = Int(try reader.i64("samples"))
+            guard reader.remaining == rows * (8 + 4 + 4 * columns), samples >= 0 else { return nil }
+            let hops = try (0..<rows).map { _ in Int(try reader.i64("hop")) }
+            let labels = try reader.floats(rows, "labels")
+            let values = try reader.floats(rows * columns, "features")
+            return Entry(hops: hops, labels: labels, features: Matrix(rows: rows, columns: columns, values: values), samples: samples)
+        } catch {
+            return nil
+        }
     }
 }

@@ -35,7 +35,7 @@ public struct HeadFitting: Sendable {
                 let batch = order[start..<min(start + batchSize, order.count)]
                 let (_, gradient) = head.lossAndGradient(features.gather(batch.map { rows[$0] }), labels: batch.map { labels[$0] },
                                                          weights: batch.map { weights[$0] }, l2: l2)
-                optimiser.update(&head.parameters, gradient: gradient)
+                optimiser.update(&head, gradient: gradient)
             }
             losses.append(loss(head, features: features, rows: rows, labels: labels, weights: weights))
         }

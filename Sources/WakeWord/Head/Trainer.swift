@@ -12,9 +12,9 @@ import Foundation
 /// 3. Head: fitted with balanced class weights, then refitted with the highest-scoring
 ///    negatives weighted up (hard-negative mining).
 /// 4. Threshold: K-fold cross-validation over clips and negative audio together gives every
-///    negative hop and every window an out-of-fold score; the threshold is calibrated on the
+///    negative hop and every scene an out-of-fold score; the threshold is calibrated on the
 ///    negative ones for `targetFAPerHour`, and the false-reject rate there is estimated on
-///    the windows. The final head is then fitted on everything.
+///    the scenes. The final head is then fitted on everything.
 ///
 /// The command line calls `BLAS.setThreads(1)` first (the workers share out the audio); do
 /// the same to get its model bit for bit, as OpenBLAS rounds differently with more threads.
@@ -40,12 +40,12 @@ public struct Trainer: Sendable {
 
         // 1. Clips.
         var clips: [PositiveClip] = []
-        var skipped: [(path: String, reason: String)] = []
+        var skipped: [SkippedFile] = []
         for path in input.positives {
             switch PositiveClip.load(path, warn: warn) {
             case .success(let clip): clips.append(clip)
             case .failure(let error):
-                skipped.append((path, "\(error)"))
+                skipped.append(SkippedFile(file: path, reason: "\(error)"))
                 warn("skipping \(error)")
             }
         }
@@ -65,7 +65,8 @@ public struct Trainer: Sendable {
         let set = built.set
 
         // 3. Out-of-fold scores: the threshold and the expected false rejects.
-        let (calibration, frr) = try crossValidate(set, generator: &generator, progress: progress, isCancelled: isCancelled)
+        let validated = try crossValidate(set, generator: &generator, progress: progress, isCancelled: isCancelled)
+        let (calibration, frr) = (validated.calibration, validated.expectedFRR)
 
         // 4. The head, on everything.
         progress(TrainingProgress(stage: .fitting, done: set.folds, total: set.folds + 1))
@@ -91,37 +92,66 @@ public struct Trainer: Sendable {
                                cacheHits: built.cacheHits, cacheMisses: built.cacheMisses)
     }
 
-    /// Negative recordings streamed as the detector sees them, and the augmented windows of
+    /// What `buildSet` assembled, and what it cost.
+    private struct BuiltSet {
+        let set: TrainingSet
+        /// Negative recordings streamed (those skipped not counted).
+        let negativeFiles: Int
+        let skipped: [SkippedFile]
+        /// Feature-cache entries found and computed.
+        let cacheHits: Int
+        let cacheMisses: Int
+    }
+
+    /// The negative recordings streamed, and those that could not be.
+    private struct NegativeAudio {
+        let recordings: [NegativeRecording]
+        let skipped: [SkippedFile]
+    }
+
+    /// An augmented scene to render and encode: which clip, and how.
+    private struct SceneJob: Sendable {
+        let clip: Int
+        let recipe: AugmentationRecipe
+    }
+
+    /// Negative recordings streamed as the detector sees them, and the augmented scenes of
     /// every clip, assembled into one training set. The per-recording features are released
     /// when this returns: only the assembled copy stays.
     private func buildSet(_ input: TrainingInput, clips: [PositiveClip], features: TrainingFeatures, generator: inout SplitMix64,
                           progress: @escaping @Sendable (TrainingProgress) -> Void, warn: @escaping @Sendable (String) -> Void,
-                          isCancelled: @escaping @Sendable () -> Bool) throws
-        -> (set: TrainingSet, negativeFiles: Int, skipped: [(path: String, reason: String)], cacheHits: Int, cacheMisses: Int) {
+                          isCancelled: @escaping @Sendable () -> Bool) throws -> BuiltSet {
         let noise = try loadNoise(input.noise, warn: warn)
         let negatives = try extractNegatives(input.negatives.sorted(), noise: noise, features: features, progress: progress, warn: warn,
                                              isCancelled: isCancelled)
-        guard negatives.results.reduce(0, { $0 + $1.entry.features.rows }) > 0 else {
+        guard negatives.recordings.reduce(0, { $0 + $1.entry.features.rows }) > 0 else {
             throw WakeWordError.invalidInput("too little usable negative audio: give at least a few seconds")
         }
-        let context = Trainer.contextSources(negatives.results.flatMap(\.paths), limit: 5 * 60 * AudioFormat.sampleRate)
+        let context = Trainer.contextSources(negatives.recordings.flatMap(\.paths), limit: 5 * 60 * AudioFormat.sampleRate)
         let augmenter = Augmenter(windowing: features.windowing, sources: AugmentationSources(noise: noise, context: context))
-        var jobs: [(clip: Int, recipe: AugmentationRecipe)] = []
+        var jobs: [SceneJob] = []
         for c in clips.indices {
-            for i in 0..<options.copiesPerClip { jobs.append((c, augmenter.recipe(index: i, kind: .word, generator: &generator))) }
-            for i in 0..<options.confusablesPerClip { jobs.append((c, augmenter.recipe(index: i + 1, kind: .truncated, generator: &generator))) }
-            for i in 0..<options.replacementsPerClip { jobs.append((c, augmenter.recipe(index: i + 1, kind: .replaced, generator: &generator))) }
+            for i in 0..<options.copiesPerClip { jobs.append(SceneJob(clip: c, recipe: augmenter.recipe(index: i, kind: .word, generator: &generator))) }
+            for i in 0..<options.confusablesPerClip {
+                jobs.append(SceneJob(clip: c, recipe: augmenter.recipe(index: i + 1, kind: .truncated, generator: &generator)))
+            }
+            for i in 0..<options.replacementsPerClip {
+                jobs.append(SceneJob(clip: c, recipe: augmenter.recipe(index: i + 1, kind: .replaced, generator: &generator)))
+            }
         }
         let allJobs = jobs
-        let windows = try Parallel.map(allJobs, threads: options.threads, isCancelled: isCancelled,
-                                       progress: { progress(TrainingProgress(stage: .positives, done: $0, total: allJobs.count)) }) {
+        let computed = try Parallel.map(allJobs, threads: options.threads, isCancelled: isCancelled,
+                                        progress: { progress(TrainingProgress(stage: .positives, done: $0, total: allJobs.count)) }) {
             features.positive(clips[$0.clip], recipe: $0.recipe, augmenter: augmenter)
         }
-        let set = TrainingSet(negatives: negatives.results, windows: windows.map(\.entry), clipOfWindow: jobs.map(\.clip),
-                              windowIsFair: jobs.map { ($0.recipe.noise?.decibels ?? 99) >= 10 },
-                              clips: clips.count, folds: min(options.folds, clips.count), generator: &generator)
-        let hits = windows.filter(\.cached).count + negatives.results.filter(\.cached).count
-        return (set, negatives.results.reduce(0) { $0 + $1.paths.count }, negatives.skipped, hits, windows.count + negatives.results.count - hits)
+        let scenes = zip(jobs, computed).map { job, scene in
+            LabelledScene(entry: scene.entry, clip: job.clip, isFair: (job.recipe.noise?.decibels ?? 99) >= 10)
+        }
+        let set = TrainingSet(negatives: negatives.recordings, scenes: scenes, clips: clips.count, folds: min(options.folds, clips.count),
+                              generator: &generator)
+        let hits = computed.filter(\.cached).count + negatives.recordings.filter(\.cached).count
+        return BuiltSet(set: set, negativeFiles: negatives.recordings.reduce(0) { $0 + $1.paths.count }, skipped: negatives.skipped,
+                        cacheHits: hits, cacheMisses: computed.count + negatives.recordings.count - hits)
     }
 
     /// Why a recording was skipped: our errors name their file; others get the path.
@@ -151,9 +181,9 @@ public struct Trainer: Sendable {
     private func extractNegatives(_ files: [String], noise: [AugmentationSources.Source], features: TrainingFeatures,
                                   progress: @escaping @Sendable (TrainingProgress) -> Void,
                                   warn: @Sendable (String) -> Void, isCancelled: @escaping @Sendable () -> Bool) throws
-        -> (results: [NegativeRecording], skipped: [(path: String, reason: String)]) {
+        -> NegativeAudio {
         var groups: [[String]] = [[]]
-        var skipped: [(path: String, reason: String)] = []
+        var skipped: [SkippedFile] = []
         var length = 0.0
         for path in files {
             do {
@@ -163,13 +193,13 @@ public struct Trainer: Sendable {
                 length += duration
             } catch {
                 let reason = Trainer.skipReason(error, path: path)
-                skipped.append((path, reason))
+                skipped.append(SkippedFile(file: path, reason: reason))
                 warn("skipping \(reason)")
             }
         }
         let streams = groups.filter { !$0.isEmpty }
         // Which streams are noisy, and how: drawn in order from the seed, so reruns agree.
-        var generator = SplitMix64(seed: options.seed &+ 0x6E6F_6973_65)
+        var generator = SplitMix64(seed: options.seed, purpose: "noise")
         let noises: [TrainingFeatures.Noise?] = streams.map { _ in
             guard !noise.isEmpty, Double.random(in: 0..<1, using: &generator) < options.noisyNegatives else { return nil }
             let source = noise[Int.random(in: 0..<noise.count, using: &generator)]
@@ -181,8 +211,8 @@ public struct Trainer: Sendable {
                                         progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: jobs.count)) }) { paths, noise in
             Result<NegativeRecording, Error> {
                 let hashes = try paths.map { ContentHash.of(try Data(contentsOf: URL(fileURLWithPath: $0), options: .alwaysMapped)).hex }
-                let (entry, samples, cached) = try features.negative(paths: paths, hashes: hashes, noise: noise, isCancelled: isCancelled)
-                return NegativeRecording(paths: paths, entry: entry, samples: samples, cached: cached)
+                let computed = try features.negative(paths: paths, hashes: hashes, noise: noise, isCancelled: isCancelled)
+                return NegativeRecording(paths: paths, entry: computed.entry, cached: computed.cached)
             }
         }
         var results: [NegativeRecording] = []
@@ -192,11 +222,11 @@ public struct Trainer: Sendable {
             case .failure(WakeWordError.interrupted): throw WakeWordError.interrupted
             case .failure(let error):
                 let reason = Trainer.skipReason(error, path: paths[0])
-                skipped += paths.map { ($0, reason) }
+                skipped += paths.map { SkippedFile(file: $0, reason: reason) }
                 warn("skipping \(paths.count) negative recording\(paths.count == 1 ? "" : "s") streamed together: \(reason)")
             }
         }
-        return (results, skipped)
+        return NegativeAudio(recordings: results, skipped: skipped)
     }
 
     private func loadNoise(_ files: [String], warn: (String) -> Void) throws -> [AugmentationSources.Source] {
@@ -240,23 +270,23 @@ public struct Trainer: Sendable {
     /// out-of-fold scores of all the negative audio, the streams mixed with noise included
     /// (people talk over noise, and a head fires most readily there: calibrating on clean
     /// speech alone set thresholds that fired several times an hour on the same speech at
-    /// 10 dB SNR, Benchmarks/RESULTS.md); a held-out window counts as detected if a hop
-    /// labelled positive reaches it. The false-reject rate is read on the windows
+    /// 10 dB SNR, Benchmarks/RESULTS.md); a held-out scene counts as detected if a hop
+    /// labelled positive reaches it. The false-reject rate is read on the scenes
     /// without noise or with noise at 10 dB SNR or more (the harder ones train, but would
     /// make the estimate describe a louder room than people ask about).
     private func crossValidate(_ set: TrainingSet, generator: inout SplitMix64, progress: (TrainingProgress) -> Void,
-                               isCancelled: () -> Bool) throws -> (Calibration.Result, Double) {
+                               isCancelled: () -> Bool) throws -> CrossValidation {
         var streams: [Calibration.Stream] = []
         var bestPositive: [Float] = []
         for fold in 0..<set.folds {
             if isCancelled() { throw WakeWordError.interrupted }
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
             let head = fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
-            for (c, chunk) in set.chunks.enumerated() where chunk.fold == fold && !chunk.rows.isEmpty {
-                streams.append(Calibration.Stream(hops: set.chunkHops[c], logits: set.logits(head, rows: Array(chunk.rows))))
+            for chunk in set.chunks where chunk.fold == fold && !chunk.rows.isEmpty {
+                streams.append(Calibration.Stream(hops: chunk.hops, logits: set.logits(head, rows: Array(chunk.rows))))
             }
-            for (index, window) in set.windows.enumerated() where window.fold == fold && set.windowIsFair[index] {
-                let positives = window.rows.filter { set.labels[$0] == 1 }
+            for scene in set.scenes where scene.fold == fold && scene.isFair {
+                let positives = scene.rows.filter { set.labels[$0] == 1 }
                 if !positives.isEmpty { bestPositive.append(set.logits(head, rows: positives).max()!) }
             }
         }
@@ -265,7 +295,7 @@ public struct Trainer: Sendable {
         let calibration = Calibration(streams: streams, hours: hours, refractory: refractorySamples)
         var result = calibration.threshold(forFAPerHour: options.targetFAPerHour)
         // A threshold that misses most words is no detector: lower it to the level that keeps
-        // 1 - maximumExpectedFRR of the held-out windows, and say what it costs in false accepts.
+        // 1 - maximumExpectedFRR of the held-out scenes, and say what it costs in false accepts.
         let sorted = bestPositive.sorted()
         let allowedMisses = Int(Double(sorted.count) * options.maximumExpectedFRR)
         if allowedMisses < sorted.count, sorted[allowedMisses] < result.logit {
@@ -273,7 +303,13 @@ public struct Trainer: Sendable {
         }
         let missed = bestPositive.filter { $0 < result.logit }.count
         progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
-        return (result, bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count))
+        return CrossValidation(calibration: result, expectedFRR: bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count))
+    }
+
+    /// The threshold cross-validation chose, and the fraction of held-out scenes it misses.
+    private struct CrossValidation {
+        let calibration: Calibration.Result
+        let expectedFRR: Double
     }
 
     /// Negative audio to surround clips with: the first recordings, up to `limit` samples in all.

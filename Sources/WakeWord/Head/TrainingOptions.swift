@@ -96,8 +96,8 @@ public struct TrainingOutcome: Sendable {
     public let calibration: Calibration.Result
     /// Cross-validated false-reject rate at the threshold, over augmented copies of the clips.
     public let expectedFRR: Double
-    /// Clips that could not be used, with the reason.
-    public let skipped: [(path: String, reason: String)]
+    /// Inputs that could not be used, each with the reason: clips, then negative recordings.
+    public let skipped: [SkippedFile]
     /// Feature-cache entries found and computed.
     public let cacheHits: Int
     public let cacheMisses: Int

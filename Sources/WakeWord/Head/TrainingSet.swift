@@ -1,73 +1,84 @@
 /// Negative recordings streamed together: the head inputs at every hop.
 struct NegativeRecording: Sendable {
     let paths: [String]
+    /// Every hop of the stream; `entry.samples` is its length.
     let entry: FeatureCache.Entry
-    /// Length in samples.
-    let samples: Int
     let cached: Bool
+}
+
+/// One augmented scene of a clip, as the training set takes it.
+struct LabelledScene: Sendable {
+    let entry: FeatureCache.Entry
+    /// Index of the clip it was made from.
+    let clip: Int
+    /// A fair test of detection: no noise, or noise at 10 dB SNR or more.
+    let isFair: Bool
 }
 
 /// All training rows, grouped for cross-validation: negative audio in chunks (whole streams
 /// of recordings when there are at least as many as folds, else equal time segments of each),
-/// and every augmented window of each clip. Chunks and clips are each dealt to a fold.
+/// and every augmented scene of each clip. Chunks and clips are each dealt to a fold.
+/// Rows are indices into `features` and `labels`; hops are stream samples.
 struct TrainingSet {
-    struct Group {
+    /// Negative audio scored as one stream when its fold is held out.
+    struct Chunk {
         let rows: Range<Int>
         let fold: Int
+        /// The hop of each row, in time order.
+        let hops: [Int]
+        /// Length of the audio, in samples.
+        let samples: Int
+    }
+
+    /// An augmented scene of a clip, held out with its clip's fold.
+    struct Scene {
+        let rows: Range<Int>
+        let fold: Int
+        /// Whether it is a fair test of detection (`LabelledScene.isFair`).
+        let isFair: Bool
     }
 
     let features: Matrix
     let labels: [Float]
-    /// Negative chunks in time order within each recording, with their length in samples.
-    let chunks: [Group]
-    let chunkSamples: [Int]
-    let chunkHops: [[Int]]
-    /// Augmented windows, each with the fold of its clip.
-    let windows: [Group]
-    /// Whether each window is a fair test of detection: no noise, or noise at 10 dB SNR or more.
-    let windowIsFair: [Bool]
+    /// In time order within each recording.
+    let chunks: [Chunk]
+    let scenes: [Scene]
     let folds: Int
 
-    init(negatives: [NegativeRecording], windows: [FeatureCache.Entry], clipOfWindow: [Int], windowIsFair: [Bool], clips: Int, folds: Int,
-         generator: inout SplitMix64) {
-        self.windowIsFair = windowIsFair
-        var entries: [FeatureCache.Entry] = [], samples: [Int] = [], chunkFold: [Int] = []
+    init(negatives: [NegativeRecording], scenes: [LabelledScene], clips: Int, folds: Int, generator: inout SplitMix64) {
+        var parts: [(entry: FeatureCache.Entry, fold: Int)] = []
         let whole = negatives.count >= folds
         let fileFold = Array(negatives.indices).shuffled(using: &generator).enumerated()
             .reduce(into: [Int: Int]()) { $0[$1.element] = $1.offset % folds }
         for (i, recording) in negatives.enumerated() {
             if whole {
-                entries.append(recording.entry); samples.append(recording.samples); chunkFold.append(fileFold[i]!)
+                parts.append((recording.entry, fileFold[i]!))
                 continue
             }
             for part in 0..<folds {
-                let (from, to) = (recording.samples * part / folds, recording.samples * (part + 1) / folds)
-                entries.append(recording.entry.select(recording.entry.hops.indices.filter { recording.entry.hops[$0] > from && recording.entry.hops[$0] <= to }))
-                samples.append(to - from)
-                chunkFold.append(part)
+                let (from, to) = (recording.entry.samples * part / folds, recording.entry.samples * (part + 1) / folds)
+                parts.append((recording.entry.segment(after: from, through: to), part))
             }
         }
         let clipFold = Array(0..<clips).shuffled(using: &generator).enumerated()
             .reduce(into: [Int: Int]()) { $0[$1.element] = $1.offset % folds }
-        let all = FeatureCache.Entry(concatenating: entries + windows)
+        let all = FeatureCache.Entry(concatenating: parts.map(\.entry) + scenes.map(\.entry))
         (features, labels, self.folds) = (all.features, all.labels, folds)
         var start = 0
-        func group(_ entry: FeatureCache.Entry, _ fold: Int) -> Group {
+        func rows(_ entry: FeatureCache.Entry) -> Range<Int> {
             defer { start += entry.features.rows }
-            return Group(rows: start..<(start + entry.features.rows), fold: fold)
+            return start..<(start + entry.features.rows)
         }
-        chunks = zip(entries, chunkFold).map { group($0, $1) }
-        self.windows = zip(windows, clipOfWindow).map { group($0, clipFold[$1]!) }
-        chunkSamples = samples
-        chunkHops = entries.map(\.hops)
+        chunks = parts.map { Chunk(rows: rows($0.entry), fold: $0.fold, hops: $0.entry.hops, samples: $0.entry.samples) }
+        self.scenes = scenes.map { Scene(rows: rows($0.entry), fold: clipFold[$0.clip]!, isFair: $0.isFair) }
     }
 
-    /// Rows of every chunk and window outside `fold` (all rows for nil).
+    /// Rows of every chunk and scene outside `fold` (all rows for nil).
     func rows(excluding fold: Int?) -> [Int] {
-        (chunks + windows).filter { $0.fold != fold }.flatMap { Array($0.rows) }
+        chunks.filter { $0.fold != fold }.flatMap { Array($0.rows) } + scenes.filter { $0.fold != fold }.flatMap { Array($0.rows) }
     }
 
-    var negativeSamples: Int { chunkSamples.reduce(0, +) }
+    var negativeSamples: Int { chunks.reduce(0) { $0 + $1.samples } }
 
     /// The head's logits for the listed rows, computed in blocks (no copy of all rows).
     func logits(_ head: TriggerHead, rows: [Int]) -> [Float] {
@@ -78,18 +89,21 @@ struct TrainingSet {
 }
 
 extension FeatureCache.Entry {
-    /// The listed rows.
-    func select(_ rows: [Int]) -> FeatureCache.Entry {
-        FeatureCache.Entry(hops: rows.map { hops[$0] }, labels: rows.map { labels[$0] }, features: features.gather(rows))
+    /// The rows whose hops end in (`from`, `to`], covering `to` − `from` samples.
+    func segment(after from: Int, through to: Int) -> FeatureCache.Entry {
+        let rows = hops.indices.filter { hops[$0] > from && hops[$0] <= to }
+        return FeatureCache.Entry(hops: rows.map { hops[$0] }, labels: rows.map { labels[$0] }, features: features.gather(rows),
+                                  samples: to - from)
     }
 
-    /// Entries one after another (all must have the same width).
+    /// Entries one after another (all must have the same width), covering all their samples.
     init(concatenating entries: [FeatureCache.Entry]) {
         let columns = entries.first?.features.columns ?? 0
         var values: [Float] = []
         values.reserveCapacity(entries.reduce(0) { $0 + $1.features.values.count })
         for entry in entries { values += entry.features.values }
         self.init(hops: entries.flatMap(\.hops), labels: entries.flatMap(\.labels),
-                  features: Matrix(rows: values.count / max(columns, 1), columns: columns, values: values))
+                  features: Matrix(rows: values.count / max(columns, 1), columns: columns, values: values),
+                  samples: entries.reduce(0) { $0 + $1.samples })
     }
 }

@@ -2,10 +2,12 @@ import Foundation
 
 /// The only trained part: a small classifier from pooled encoder features [D] to the
 /// probability that the wake word has just ended. Inputs are standardised with statistics
-/// of the training features, z = (x − mean) / scale, then
+/// of the training features, z = (x − mean) / scale, then pass through `layers` with ReLU
+/// between them:
 ///   linear: logit = w·z + b
 ///   mlp:    logit = w₂·ReLU(W₁·z + b₁) + b₂   (W₁ [hidden, D])
-/// and the score is σ(logit). Parameters live in one flat array (the optimiser's view).
+/// and the score is σ(logit). `parameters` is the same weights as one flat array (the
+/// optimiser's and the model file's view).
 public struct TriggerHead: Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case linear, mlp
@@ -17,31 +19,78 @@ public struct TriggerHead: Sendable, Equatable {
     public let hidden: Int
     public var mean: [Float]
     public var scale: [Float]
-    /// linear: [w (D), b]; mlp: [W₁ (hidden·D, row-major), b₁ (hidden), w₂ (hidden), b₂].
-    public var parameters: [Float]
+    /// From input to logit, each y = x·Wᵀ + b with W [outputs, inputs]; ReLU between
+    /// consecutive layers, none after the last (one output: the logit).
+    private(set) var layers: [Linear]
 
-    public static func parameterCount(kind: Kind, inputs: Int, hidden: Int) -> Int {
-        kind == .linear ? inputs + 1 : hidden * inputs + 2 * hidden + 1
+    /// Widths from input to logit: linear [D, 1]; mlp [D, hidden, 1]. A new kind of head
+    /// of this shape is one line here.
+    static func widths(kind: Kind, inputs: Int, hidden: Int) -> [Int] {
+        switch kind {
+        case .linear: [inputs, 1]
+        case .mlp: [inputs, hidden, 1]
+        }
     }
 
-    /// A new head with small seeded random weights (He initialisation for the hidden layer).
+    public static func parameterCount(kind: Kind, inputs: Int, hidden: Int) -> Int {
+        let widths = widths(kind: kind, inputs: inputs, hidden: hidden)
+        return zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.1 * $1.0 + $1.1 }
+    }
+
+    /// A new head with small seeded random weights: a linear head starts at zero; an mlp's
+    /// hidden layers get He-uniform weights (±√(6 / inputs)), its output layer ±0.1; biases 0.
     public init(kind: Kind, inputs: Int, hidden: Int = 32, generator: inout SplitMix64) {
         let hidden = kind == .linear ? 0 : hidden
-        var parameters = [Float](repeating: 0, count: TriggerHead.parameterCount(kind: kind, inputs: inputs, hidden: hidden))
-        if kind == .mlp {
-            let spread = (6 / Float(inputs)).squareRoot()
-            for i in 0..<(hidden * inputs) { parameters[i] = Float.random(in: -spread...spread, using: &generator) }
-            for i in 0..<hidden { parameters[hidden * inputs + hidden + i] = Float.random(in: -0.1...0.1, using: &generator) }
+        let widths = TriggerHead.widths(kind: kind, inputs: inputs, hidden: hidden)
+        var layers: [Linear] = []
+        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
+            let isOutput = layers.count == widths.count - 2
+            let spread: Float = kind == .linear ? 0 : isOutput ? 0.1 : (6 / Float(fanIn)).squareRoot()
+            let weights = spread == 0 ? [Float](repeating: 0, count: fanOut * fanIn)
+                : (0..<(fanOut * fanIn)).map { _ in Float.random(in: -spread...spread, using: &generator) }
+            layers.append(Linear(weight: Matrix(rows: fanOut, columns: fanIn, values: weights), bias: [Float](repeating: 0, count: fanOut)))
         }
-        self.init(kind: kind, inputs: inputs, hidden: hidden, mean: [Float](repeating: 0, count: inputs),
-                  scale: [Float](repeating: 1, count: inputs), parameters: parameters)
+        (self.kind, self.inputs, self.hidden, self.layers) = (kind, inputs, hidden, layers)
+        (mean, scale) = ([Float](repeating: 0, count: inputs), [Float](repeating: 1, count: inputs))
     }
 
     /// A head from stored values; the counts must agree.
     public init(kind: Kind, inputs: Int, hidden: Int, mean: [Float], scale: [Float], parameters: [Float]) {
         precondition(mean.count == inputs && scale.count == inputs
                      && parameters.count == TriggerHead.parameterCount(kind: kind, inputs: inputs, hidden: hidden))
-        (self.kind, self.inputs, self.hidden, self.mean, self.scale, self.parameters) = (kind, inputs, hidden, mean, scale, parameters)
+        (self.kind, self.inputs, self.hidden, self.mean, self.scale) = (kind, inputs, hidden, mean, scale)
+        layers = TriggerHead.layers(kind: kind, inputs: inputs, hidden: hidden, parameters: parameters)
+    }
+
+    /// Every weight and bias, layer by layer, each weight (row-major [outputs, inputs]) then
+    /// its bias: linear [w (D), b]; mlp [W₁ (hidden·D), b₁ (hidden), w₂ (hidden), b₂].
+    public var parameters: [Float] {
+        get { layers.flatMap { $0.weight.values + $0.bias } }
+        set {
+            precondition(newValue.count == TriggerHead.parameterCount(kind: kind, inputs: inputs, hidden: hidden))
+            layers = TriggerHead.layers(kind: kind, inputs: inputs, hidden: hidden, parameters: newValue)
+        }
+    }
+
+    /// Visits every weight and bias array in place, in the order of `parameters` (the
+    /// optimiser's step, without copying the layers out and back).
+    mutating func updateParameters(_ body: (inout [Float]) -> Void) {
+        for l in layers.indices {
+            body(&layers[l].weight.values)
+            body(&layers[l].bias)
+        }
+    }
+
+    private static func layers(kind: Kind, inputs: Int, hidden: Int, parameters: [Float]) -> [Linear] {
+        let widths = widths(kind: kind, inputs: inputs, hidden: hidden)
+        var start = 0
+        func take(_ count: Int) -> [Float] {
+            defer { start += count }
+            return Array(parameters[start..<(start + count)])
+        }
+        return zip(widths, widths.dropFirst()).map { fanIn, fanOut in
+            Linear(weight: Matrix(rows: fanOut, columns: fanIn, values: take(fanOut * fanIn)), bias: take(fanOut))
+        }
     }
 
     /// Sets the standardisation to the per-feature mean and standard deviation of `features`
@@ -75,7 +124,7 @@ public struct TriggerHead: Sendable, Equatable {
     public static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
 
     /// Weighted mean binary cross-entropy over rows plus (l2 / 2)·|weights|² (biases
-    /// excluded), and its gradient with respect to `parameters`.
+    /// excluded), and its gradient with respect to `parameters` (in its order).
     /// `labels` are 0 or 1; `weights` are per-row importances.
     public func lossAndGradient(_ features: Matrix, labels: [Float], weights: [Float], l2: Float) -> (loss: Double, gradient: [Float]) {
         let z = standardised(features)
@@ -91,38 +140,32 @@ public struct TriggerHead: Sendable, Equatable {
             delta[i] = weights[i] * (TriggerHead.sigmoid(logit) - labels[i]) / totalWeight
         }
         loss /= Double(totalWeight)
-        var gradient = [Float](repeating: 0, count: parameters.count)
-        let deltaColumn = Matrix(rows: z.rows, columns: 1, values: delta)
-        switch kind {
-        case .linear:
-            let dw = BLAS.multiply(deltaColumn.transposed, z)          // [1, D]
-            for c in 0..<inputs { gradient[c] = dw.values[c] + l2 * parameters[c] }
-            gradient[inputs] = delta.reduce(0, +)
-        case .mlp:
-            let activation = pass.hidden!                              // ReLU outputs [N, H]
-            let (w1Count, w2Start) = (hidden * inputs, hidden * inputs + hidden)
-            let dw2 = BLAS.multiply(deltaColumn.transposed, activation) // [1, H]
-            var dHidden = BLAS.multiply(deltaColumn, Matrix(rows: 1, columns: hidden, values: Array(parameters[w2Start..<(w2Start + hidden)])))
-            for i in dHidden.values.indices where activation.values[i] <= 0 { dHidden.values[i] = 0 }
-            let dw1 = BLAS.multiply(dHidden.transposed, z)             // [H, D]
-            for i in 0..<w1Count { gradient[i] = dw1.values[i] + l2 * parameters[i] }
-            for h in 0..<hidden {
+        // Back through the layers: `output` is dL/d(the layer's output) [N, outputs].
+        var output = Matrix(rows: z.rows, columns: 1, values: delta)
+        var gradients = [Linear?](repeating: nil, count: layers.count)
+        for l in layers.indices.reversed() {
+            let (layer, input) = (layers[l], pass.inputs[l])
+            var weight = BLAS.multiply(output.transposed, input)                   // [outputs, inputs]
+            for i in weight.values.indices { weight.values[i] += l2 * layer.weight.values[i] }
+            var bias = [Float](repeating: 0, count: output.columns)
+            for o in 0..<output.columns {
                 var sum: Float = 0
-                for r in 0..<dHidden.rows { sum += dHidden[r, h] }
-                gradient[w1Count + h] = sum
-                gradient[w2Start + h] = dw2.values[h] + l2 * parameters[w2Start + h]
+                for r in 0..<output.rows { sum += output[r, o] }
+                bias[o] = sum
             }
-            gradient[parameters.count - 1] = delta.reduce(0, +)
+            gradients[l] = Linear(weight: weight, bias: bias)
+            guard l > 0 else { break }
+            // Through the ReLU that made this layer's input.
+            output = BLAS.multiply(output, layer.weight)                           // [N, inputs]
+            for i in output.values.indices where input.values[i] <= 0 { output.values[i] = 0 }
         }
+        let gradient = gradients.flatMap { $0!.weight.values + $0!.bias }
         return (loss + penalty(l2: l2), gradient)
     }
 
     /// (l2 / 2)·|weights|², biases excluded.
     public func penalty(l2: Float) -> Double {
-        let weights: [ArraySlice<Float>] = kind == .linear
-            ? [parameters[0..<inputs]]
-            : [parameters[0..<(hidden * inputs)], parameters[(hidden * inputs + hidden)..<(hidden * inputs + 2 * hidden)]]
-        return Double(l2 / 2) * weights.reduce(0) { sum, slice in slice.reduce(sum) { $0 + Double($1 * $1) } }
+        Double(l2 / 2) * layers.reduce(0) { sum, layer in layer.weight.values.reduce(sum) { $0 + Double($1 * $1) } }
     }
 
     private func standardised(_ features: Matrix) -> Matrix {
@@ -136,21 +179,20 @@ public struct TriggerHead: Sendable, Equatable {
         return z
     }
 
-    private func forward(_ z: Matrix) -> (logits: [Float], hidden: Matrix?) {
-        switch kind {
-        case .linear:
-            let w = Matrix(rows: 1, columns: inputs, values: Array(parameters[0..<inputs]))
-            let logits = BLAS.linear(z, weight: w, bias: [parameters[inputs]])
-            return (logits.values, nil)
-        case .mlp:
-            let w1 = Matrix(rows: hidden, columns: inputs, values: Array(parameters[0..<(hidden * inputs)]))
-            let b1 = Array(parameters[(hidden * inputs)..<(hidden * inputs + hidden)])
-            var activation = BLAS.linear(z, weight: w1, bias: b1)
-            for i in activation.values.indices { activation.values[i] = max(0, activation.values[i]) }
-            let w2Start = hidden * inputs + hidden
-            let w2 = Matrix(rows: 1, columns: hidden, values: Array(parameters[w2Start..<(w2Start + hidden)]))
-            let logits = BLAS.linear(activation, weight: w2, bias: [parameters[parameters.count - 1]])
-            return (logits.values, activation)
+    /// One pass through the layers: each layer's input (after the ReLU before it) and the logits.
+    private struct Activations {
+        let inputs: [Matrix]
+        let logits: [Float]
+    }
+
+    private func forward(_ z: Matrix) -> Activations {
+        var x = z
+        var inputs: [Matrix] = []
+        for (l, layer) in layers.enumerated() {
+            inputs.append(x)
+            x = layer(x)
+            if l < layers.count - 1 { for i in x.values.indices { x.values[i] = max(0, x.values[i]) } }
         }
+        return Activations(inputs: inputs, logits: x.values)
     }
 }
