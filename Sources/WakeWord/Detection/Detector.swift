@@ -12,6 +12,8 @@ public struct Detector: Sendable {
     /// One stream per encoder geometry; each member model reads one of its poolings.
     private var streams: [(stream: FeatureStream, members: [(model: Int, pooling: Int)])]
     private var gates: [EventGate]
+    /// Each model's decision score over its last hops (`WakeWordModel.smoothing`).
+    private var smoothers: [ScoreSmoother]
 
     /// `thresholds[i]` (when given) overrides model i's own threshold; `refractory` (seconds)
     /// overrides every model's. Fails if a model was trained on a different encoder.
@@ -39,6 +41,7 @@ public struct Detector: Sendable {
                                        otherPoolings: Array(poolings.dropFirst()))
             return (stream, members.map { ($0, poolings.firstIndex(of: models[$0].windowing.pools)!) })
         }
+        smoothers = models.map { ScoreSmoother(count: $0.smoothing) }
         gates = models.enumerated().map { i, model in
             EventGate(threshold: thresholds?[i] ?? model.threshold,
                       refractory: Int(((refractory ?? model.refractory) * Double(AudioFormat.sampleRate)).rounded()))
@@ -48,7 +51,8 @@ public struct Detector: Sendable {
     /// The threshold each model fires at.
     public var thresholds: [Float] { gates.map(\.threshold) }
 
-    /// Consumes `samples`; returns detections in time order. `scores` sees every hop score.
+    /// Consumes `samples`; returns detections in time order. `scores` sees every hop's
+    /// decision score (smoothed as the model says), the one compared with the threshold.
     public mutating func process(_ samples: [Float], scores: ((HopScore) -> Void)? = nil) -> [Detection] {
         var detections: [Detection] = []
         for s in streams.indices {
@@ -71,8 +75,8 @@ public struct Detector: Sendable {
         for (m, pooling) in streams[group].members {
             let model = models[m]
             let (hops, features) = pass.pooled[pooling]
-            let values = model.head.scores(features[model.layer]!)
-            for (hop, value) in zip(hops, values) {
+            for (hop, logit) in zip(hops, model.head.logits(features[model.layer]!)) {
+                let value = TriggerHead.sigmoid(smoothers[m].push(logit))
                 report?(HopScore(sample: hop, model: m, score: value))
                 if gates[m].step(hop: hop, score: value) {
                     detections.append(Detection(time: Double(hop) / Double(AudioFormat.sampleRate), model: model.name, score: value))

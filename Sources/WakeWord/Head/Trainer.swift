@@ -86,7 +86,7 @@ public struct Trainer: Sendable {
         summary.expectedFAPerHour = calibration.expectedFAPerHour
         summary.expectedFRR = frr
         let model = WakeWordModel(name: options.name, threshold: calibration.threshold, layer: layer, windowing: windowing,
-                                  refractory: options.refractory, head: head, encoder: encoder.identity, training: summary)
+                                  refractory: options.refractory, smoothing: options.smoothing, head: head, encoder: encoder.identity, training: summary)
         return TrainingOutcome(model: model, calibration: calibration, expectedFRR: frr, skipped: skipped + built.skipped,
                                cacheHits: built.cacheHits, cacheMisses: built.cacheMisses)
     }
@@ -119,7 +119,8 @@ public struct Trainer: Sendable {
         }
         let set = TrainingSet(negatives: negatives.results, windows: windows.map(\.entry), clipOfWindow: jobs.map(\.clip),
                               windowIsFair: jobs.map { ($0.recipe.noise?.decibels ?? 99) >= 10 },
-                              clips: clips.count, folds: min(options.folds, clips.count), generator: &generator)
+                              clips: clips.count, folds: min(options.folds, clips.count), hop: features.windowing.hop,
+                              generator: &generator)
         let hits = windows.filter(\.cached).count + negatives.results.filter(\.cached).count
         return (set, negatives.results.reduce(0) { $0 + $1.paths.count }, negatives.skipped, hits, windows.count + negatives.results.count - hits)
     }
@@ -252,12 +253,15 @@ public struct Trainer: Sendable {
             if isCancelled() { throw WakeWordError.interrupted }
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
             let head = fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
+            // Decision scores, smoothed over hops as detection smooths them.
             for (c, chunk) in set.chunks.enumerated() where chunk.fold == fold && !chunk.rows.isEmpty {
-                streams.append(Calibration.Stream(hops: set.chunkHops[c], logits: set.logits(head, rows: Array(chunk.rows))))
+                let hops = set.chunkHops[c]
+                let smoothed = ScoreSmoother.smooth(set.logits(head, rows: Array(chunk.rows)), hops: hops, count: options.smoothing,
+                                                    hopSize: set.hop)
+                streams.append(Calibration.Stream(hops: hops, logits: smoothed.map(\.logit)))
             }
             for (index, window) in set.windows.enumerated() where window.fold == fold && set.windowIsFair[index] {
-                let positives = window.rows.filter { set.labels[$0] == 1 }
-                if !positives.isEmpty { bestPositive.append(set.logits(head, rows: positives).max()!) }
+                if let best = bestPositiveLogit(set, window: window, head: head) { bestPositive.append(best) }
             }
         }
         progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
@@ -274,6 +278,19 @@ public struct Trainer: Sendable {
         let missed = bestPositive.filter { $0 < result.logit }.count
         progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
         return (result, bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count))
+    }
+
+    /// The highest decision score over a window's hops labelled positive, smoothed as
+    /// detection smooths them: over hops whose whole smoothing span is in the window (the
+    /// window keeps only labelled hops); over all positive hops when none has that span.
+    private func bestPositiveLogit(_ set: TrainingSet, window: TrainingSet.Group, head: TriggerHead) -> Float? {
+        let rows = Array(window.rows)
+        guard rows.contains(where: { set.labels[$0] == 1 }) else { return nil }
+        let smoothed = ScoreSmoother.smooth(set.logits(head, rows: rows), hops: rows.map { set.hops[$0] }, count: options.smoothing,
+                                            hopSize: set.hop)
+        let positive = rows.indices.filter { set.labels[rows[$0]] == 1 }
+        let complete = positive.filter { smoothed[$0].isComplete }
+        return (complete.isEmpty ? positive : complete).map { smoothed[$0].logit }.max()
     }
 
     /// Negative audio to surround clips with: the first recordings, up to `limit` samples in all.

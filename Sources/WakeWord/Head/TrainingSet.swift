@@ -18,6 +18,10 @@ struct TrainingSet {
 
     let features: Matrix
     let labels: [Float]
+    /// Each row's hop: the stream sample at its end (in its negative stream or its scene).
+    let hops: [Int]
+    /// Samples between consecutive hops of one stream.
+    let hop: Int
     /// Negative chunks in time order within each recording, with their length in samples.
     let chunks: [Group]
     let chunkSamples: [Int]
@@ -29,7 +33,7 @@ struct TrainingSet {
     let folds: Int
 
     init(negatives: [NegativeRecording], windows: [FeatureCache.Entry], clipOfWindow: [Int], windowIsFair: [Bool], clips: Int, folds: Int,
-         generator: inout SplitMix64) {
+         hop: Int, generator: inout SplitMix64) {
         self.windowIsFair = windowIsFair
         var entries: [FeatureCache.Entry] = [], samples: [Int] = [], chunkFold: [Int] = []
         let whole = negatives.count >= folds
@@ -50,7 +54,7 @@ struct TrainingSet {
         let clipFold = Array(0..<clips).shuffled(using: &generator).enumerated()
             .reduce(into: [Int: Int]()) { $0[$1.element] = $1.offset % folds }
         let all = FeatureCache.Entry(concatenating: entries + windows)
-        (features, labels, self.folds) = (all.features, all.labels, folds)
+        (features, labels, hops, self.folds, self.hop) = (all.features, all.labels, all.hops, folds, hop)
         var start = 0
         func group(_ entry: FeatureCache.Entry, _ fold: Int) -> Group {
             defer { start += entry.features.rows }
