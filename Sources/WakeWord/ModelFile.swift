@@ -13,6 +13,8 @@ import Foundation
 public enum ModelFile {
     static let magic = Array("WAKEWORD".utf8)
     public static let formatVersion: UInt32 = 1
+    /// The most hops a model may average its score over (5 s at the standard hop).
+    public static let maximumSmoothingHops = 50
 
     struct Header: Codable {
         var format = "wakeword-model"
@@ -21,6 +23,8 @@ public enum ModelFile {
         var layer: Int
         var windowing: Windowing
         var refractorySeconds: Double
+        /// Absent in files from before smoothing, and when it is 1.
+        var smoothingHops: Int?
         var head: HeadLayout
         var frontEnd: WakeWordModel.FrontEnd
         var encoder: EncoderIdentity
@@ -41,7 +45,7 @@ public enum ModelFile {
         let head = model.head
         let header = Header(
             name: model.name, threshold: model.threshold, layer: model.layer, windowing: model.windowing,
-            refractorySeconds: model.refractory,
+            refractorySeconds: model.refractory, smoothingHops: model.smoothing == 1 ? nil : model.smoothing,
             head: HeadLayout(kind: head.kind, inputs: head.inputs, hidden: head.hidden,
                              payload: ["mean": head.mean.count, "scale": head.scale.count, "parameters": head.parameters.count]),
             frontEnd: model.frontEnd, encoder: model.encoder, training: model.training, retuning: model.retuning)
@@ -111,12 +115,16 @@ public enum ModelFile {
               header.refractorySeconds.isFinite, header.refractorySeconds >= 0 else {
             throw fail("it holds non-finite or out-of-range values")
         }
+        let smoothing = header.smoothingHops ?? 1
+        guard (1...ModelFile.maximumSmoothingHops).contains(smoothing) else {
+            throw fail("smoothing_hops \(smoothing) is outside 1...\(ModelFile.maximumSmoothingHops)")
+        }
         let d = layout.inputs
         let head = TriggerHead(kind: layout.kind, inputs: d, hidden: layout.hidden, mean: Array(values[0..<d]),
                                scale: Array(values[d..<(2 * d)]), parameters: Array(values[(2 * d)...]))
         guard head.scale.allSatisfy({ $0 > 0 }) else { throw fail("the head's scale must be positive") }
         var model = WakeWordModel(name: header.name, threshold: header.threshold, layer: header.layer, windowing: header.windowing,
-                                  refractory: header.refractorySeconds, head: head, encoder: header.encoder,
+                                  refractory: header.refractorySeconds, smoothing: smoothing, head: head, encoder: header.encoder,
                                   frontEnd: header.frontEnd, training: header.training)
         model.retuning = header.retuning
         return model

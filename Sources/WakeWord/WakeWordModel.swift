@@ -12,6 +12,9 @@ public struct WakeWordModel: Sendable {
     public var windowing: Windowing
     /// Seconds after a detection during which the same model does not fire again.
     public var refractory: Double
+    /// Hops whose logits are averaged into the score compared with `threshold`
+    /// (`ScoreSmoother`); 1: each hop's own score.
+    public var smoothing: Int
     public var head: TriggerHead
     public var encoder: EncoderIdentity
     public var frontEnd: FrontEnd
@@ -28,9 +31,11 @@ public struct WakeWordModel: Sendable {
         public init() {}
     }
 
-    public init(name: String, threshold: Float, layer: Int, windowing: Windowing, refractory: Double,
+    public init(name: String, threshold: Float, layer: Int, windowing: Windowing, refractory: Double, smoothing: Int = 1,
                 head: TriggerHead, encoder: EncoderIdentity, frontEnd: FrontEnd = FrontEnd(), training: TrainingSummary) {
+        precondition(smoothing >= 1, "a model's score averages at least one hop")
         (self.name, self.threshold, self.layer, self.windowing, self.refractory) = (name, threshold, layer, windowing, refractory)
+        self.smoothing = smoothing
         (self.head, self.encoder, self.frontEnd, self.training) = (head, encoder, frontEnd, training)
     }
 

@@ -35,8 +35,9 @@ struct ModelDescription {
             fields.append(Field(label: "expected", value: expected))
         }
         let head = model.head.kind == .mlp ? "an mlp head (\(model.head.hidden) hidden units)" : "a linear head"
-        fields.append(Field(label: "detection", value: "encoder block \(model.layer), \(head); \(ModelDescription.describe(model.windowing));"
-            + " \(ModelDescription.seconds(model.refractory)) refractory"))
+        fields.append(Field(label: "detection", value: "encoder block \(model.layer), \(head); \(ModelDescription.describe(model.windowing))"
+            + (model.smoothing > 1 ? "; score averaged over \(model.smoothing) hops" : "")
+            + "; \(ModelDescription.seconds(model.refractory)) refractory"))
         fields.append(Field(label: "training", value: String(format: "%d clips of the word (%d skipped), %d copies each, %d examples; %d negative files (%@); seed %llu",
                                                             training.positiveClips, training.positiveClipsSkipped, training.copiesPerClip, training.trainingExamples,
                                                             training.negativeFiles, ModelDescription.duration(training.negativeSeconds), training.seed)))

@@ -35,11 +35,18 @@ struct TrainingSettings: ParsableArguments {
             help: "Seconds at the end of each pass that the next pass also attends to (attention memory: left context without re-encoding; needs --stride equal to --window).")
     var memory: Double?
 
+    @Option(parsing: .unconditional,
+            help: "Hops (0.1 s each) whose scores are averaged before the threshold, in calibration as in detection; 1 scores each hop alone.")
+    var smoothing: Int = TrainingOptions().smoothing
+
     @Option(parsing: .unconditional, help: "Seed for augmentation, splits and initial weights.")
     var seed: UInt64 = 0
 
     func validate() throws {
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
+        guard (1...ModelFile.maximumSmoothingHops).contains(smoothing) else {
+            throw ValidationError("--smoothing must be from 1 to \(ModelFile.maximumSmoothingHops) hops")
+        }
         guard replacements >= 0 else { throw ValidationError("--replacements must be 0 or more") }
         guard (0...1).contains(noisyNegatives) else { throw ValidationError("--noisy-negatives must be a fraction from 0 to 1") }
         guard targetFAPerHour > 0, targetFAPerHour.isFinite else { throw ValidationError("--target-fa-per-hour must be positive") }
@@ -59,6 +66,7 @@ struct TrainingSettings: ParsableArguments {
         options.noisyNegatives = noisyNegatives
         options.targetFAPerHour = targetFAPerHour
         options.seed = seed
+        options.smoothing = smoothing
         options.windowing = windowing
         return options
     }

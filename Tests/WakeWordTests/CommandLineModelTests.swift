@@ -33,6 +33,7 @@ import Testing
         model.training.targetFAPerHour = 0.5
         model.training.expectedFAPerHour = 0.45
         model.training.expectedFRR = 0.042
+        model.smoothing = 3
         let path = "\(fixture.directory)/toaster.wakeword"
         try ModelFile.write(model, to: path)
         let run = try runTool(["info", path])
@@ -42,7 +43,7 @@ import Testing
               name:       toaster
               threshold:  0.8123, calibrated by training for 0.5 false accepts per hour
               expected:   4.2 % of words missed, 0.45 false accepts per hour (cross-validated; 15.6 min of negative audio)
-              detection:  encoder block 2, a linear head; 1 s windows every 0.5 s; a score every 0.1 s from the last 1 s and 0.3 s; 0.5 s refractory
+              detection:  encoder block 2, a linear head; 1 s windows every 0.5 s; a score every 0.1 s from the last 1 s and 0.3 s; score averaged over 3 hops; 0.5 s refractory
               training:   12 clips of the word (1 skipped), 24 copies each, 4321 examples; 63 negative files (13.0 min); seed 7
               trained:    2025-01-02T03:04:05Z with wakeword 0.1.0
               encoder:    \(encoder.identity)
@@ -51,6 +52,7 @@ import Testing
         let header = try CommandLineModelTests.header(path)
         #expect(header["file"] as? String == path && header["name"] as? String == "toaster" && header["layer"] as? Int == 2)
         #expect(abs((header["threshold"] as? Double ?? 0) - 0.8123) < 1e-6 && header["retuning"] == nil)
+        #expect(header["smoothing_hops"] as? Int == 3)
         #expect((header["windowing"] as? [String: Any])?["window"] as? Int == 16_000)
         let training = try #require(header["training"] as? [String: Any])
         #expect(training["expected_frr"] as? Double == 0.042 && training["positive_clips"] as? Int == 12 && training["seed"] as? Int == 7)

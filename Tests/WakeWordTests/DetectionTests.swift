@@ -122,6 +122,42 @@ import Testing
         #expect(hops == [24_000, 25_600, 27_200])
     }
 
+    @Test("the smoother averages the last hops' logits, and restarts at a gap in a trace")
+    func smoother() {
+        var smoother = ScoreSmoother(count: 3)
+        #expect([1, 2, 3, 6, -3].map { smoother.push($0) } == [1, 1.5, 2, 11.0 / 3, 2])
+        let trace = ScoreSmoother.smooth([1, 2, 3, 4, 6, 8], hops: [0, 1_600, 3_200, 8_000, 9_600, 11_200], count: 2, hopSize: 1_600)
+        #expect(trace.map(\.logit) == [1, 1.5, 2.5, 4, 5, 7])
+        #expect(trace.map(\.isComplete) == [false, true, true, false, true, true])
+        var one = ScoreSmoother(count: 1)
+        #expect(one.push(0.25) == 0.25 && one.push(-7) == -7)
+    }
+
+    @Test("a smoothed model scores σ of the mean of its last 3 logits, and fires on that")
+    func smoothedDetection() throws {
+        let encoder = try SharedEncoder.load()
+        let audio = try Clip.load(TestPaths.sample("stream/stream.flac"))
+        var model = try DetectionTests.randomModel(encoder: encoder, threshold: nil)
+        var plain = try Detector(models: [model], encoder: encoder)
+        var raw: [HopScore] = []
+        _ = plain.process(audio) { raw.append($0) }
+        _ = plain.finish { raw.append($0) }
+        model.smoothing = 3
+        // A threshold that some but not all of the smoothed scores reach.
+        let logits = raw.map { log($0.score / (1 - $0.score)) }
+        let expected = logits.indices.map { i in TriggerHead.sigmoid(ScoreSmoother.mean(logits[max(0, i - 2)...i])) }
+        let sorted = expected.sorted()
+        model.threshold = (sorted[sorted.count * 9 / 10] + sorted[sorted.count * 9 / 10 + 1]) / 2
+        var smoothed = try Detector(models: [model], encoder: encoder)
+        var scores: [HopScore] = []
+        var found = smoothed.process(audio) { scores.append($0) }
+        found += smoothed.finish { scores.append($0) }
+        #expect(scores.map(\.sample) == raw.map(\.sample))
+        #expect(zip(scores, expected).allSatisfy { abs($0.score - $1) <= 1e-5 })
+        let events = EventGate.events(hops: scores.map(\.sample), scores: expected, threshold: model.threshold, refractory: 8_000)
+        #expect(!events.isEmpty && found.map { Int(($0.time * 16_000).rounded()) } == events)
+    }
+
     /// A model with a seeded random linear head on the real encoder; threshold nil puts it at
     /// a level a random head reaches on speech now and then.
     static func randomModel(encoder: WhisperEncoder, threshold: Float?, seed: UInt64 = 3, layer: Int = 2,

@@ -76,8 +76,32 @@ import Testing
         let decoded = try ModelFile.decode(try ModelFile.encode(model), path: "m.wakeword")
         #expect(decoded.head == model.head)
         #expect(decoded.name == model.name && decoded.threshold == model.threshold && decoded.layer == model.layer)
-        #expect(decoded.windowing == model.windowing && decoded.refractory == model.refractory)
+        #expect(decoded.windowing == model.windowing && decoded.refractory == model.refractory && decoded.smoothing == model.smoothing)
         #expect(decoded.encoder == model.encoder && decoded.training == model.training && decoded.frontEnd == model.frontEnd)
+    }
+
+    @Test("smoothing is stored only when it averages more than one hop, and checked on reading")
+    func smoothingInHeader() throws {
+        var model = try HeadTests.model(kind: .linear)
+        let plain = try ModelFile.encode(model)
+        #expect(!String(decoding: plain, as: UTF8.self).contains("smoothing"))   // files as before smoothing
+        #expect(try ModelFile.decode(plain, path: "m").smoothing == 1)
+        model.smoothing = 3
+        let smoothed = try ModelFile.encode(model)
+        #expect(String(decoding: smoothed, as: UTF8.self).contains("\"smoothing_hops\" : 3"))
+        #expect(try ModelFile.decode(smoothed, path: "m").smoothing == 3)
+        // Out of range in the header: refused by name.
+        let headerLength = Int(smoothed[12]) | Int(smoothed[13]) << 8
+        var header = try #require(try JSONSerialization.jsonObject(with: smoothed.subdata(in: 16..<(16 + headerLength))) as? [String: Any])
+        let payload = smoothed.subdata(in: (16 + headerLength)..<(smoothed.count - 8))
+        let floats = payload.withUnsafeBytes { raw in (0..<(payload.count / 4)).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) } }
+        for bad in [0, 51] {
+            header["smoothing_hops"] = bad
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
+            #expect(throws: WakeWordError.badModel(path: "m", reason: "smoothing_hops \(bad) is outside 1...50")) {
+                try ModelFile.decode(modelBytes(json: json, payload: floats), path: "m")
+            }
+        }
     }
 
     @Test("a model trained on another encoder is refused")

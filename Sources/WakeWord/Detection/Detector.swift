@@ -19,10 +19,12 @@ public struct Detector: Sendable {
     }
 
     /// A model reading a stream: its index in `models` (`HopScore.model`), what it reads,
-    /// and the gate that turns its scores into events.
+    /// its decision score over its last hops (`WakeWordModel.smoothing`), and the gate that
+    /// turns those scores into events.
     private struct Reader: Sendable {
         let model: Int
         let tap: FeatureStream.Tap
+        var smoother: ScoreSmoother
         var gate: EventGate
     }
 
@@ -44,7 +46,7 @@ public struct Detector: Sendable {
         let logMel = LogMel()
         groups = members.map { indices in
             let readers = indices.map { i in
-                Reader(model: i, tap: FeatureStream.Tap(models[i]),
+                Reader(model: i, tap: FeatureStream.Tap(models[i]), smoother: ScoreSmoother(count: models[i].smoothing),
                        gate: EventGate(threshold: thresholds?[i] ?? models[i].threshold,
                                        refractory: Int(((refractory ?? models[i].refractory) * Double(AudioFormat.sampleRate)).rounded())))
             }
@@ -58,7 +60,8 @@ public struct Detector: Sendable {
         groups.flatMap(\.readers).sorted { $0.model < $1.model }.map(\.gate.threshold)
     }
 
-    /// Consumes `samples`; returns detections in time order. `scores` sees every hop score.
+    /// Consumes `samples`; returns detections in time order. `scores` sees every hop's
+    /// decision score (smoothed as the model says), the one compared with the threshold.
     public mutating func process(_ samples: [Float], scores: ((HopScore) -> Void)? = nil) -> [Detection] {
         var detections: [Detection] = []
         for g in groups.indices {
@@ -82,7 +85,8 @@ public struct Detector: Sendable {
             let reader = groups[g].readers[r]
             let model = models[reader.model]
             let inputs = pass.inputs(reader.tap)
-            for (hop, value) in zip(inputs.hops, model.head.scores(inputs.features)) {
+            for (hop, logit) in zip(inputs.hops, model.head.logits(inputs.features)) {
+                let value = TriggerHead.sigmoid(groups[g].readers[r].smoother.push(logit))
                 report?(HopScore(sample: hop, model: reader.model, score: value))
                 if groups[g].readers[r].gate.step(hop: hop, score: value) {
                     detections.append(Detection(time: Double(hop) / Double(AudioFormat.sampleRate), model: model.name, score: value))

@@ -87,7 +87,7 @@ public struct Trainer: Sendable {
         summary.expectedFAPerHour = calibration.expectedFAPerHour
         summary.expectedFRR = frr
         let model = WakeWordModel(name: options.name, threshold: calibration.threshold, layer: layer, windowing: windowing,
-                                  refractory: options.refractory, head: head, encoder: encoder.identity, training: summary)
+                                  refractory: options.refractory, smoothing: options.smoothing, head: head, encoder: encoder.identity, training: summary)
         return TrainingOutcome(model: model, calibration: calibration, expectedFRR: frr, skipped: skipped + built.skipped,
                                cacheHits: built.cacheHits, cacheMisses: built.cacheMisses)
     }
@@ -148,7 +148,7 @@ public struct Trainer: Sendable {
             LabelledScene(entry: scene.entry, clip: job.clip, isFair: (job.recipe.noise?.decibels ?? 99) >= 10)
         }
         let set = TrainingSet(negatives: negatives.recordings, scenes: scenes, clips: clips.count, folds: min(options.folds, clips.count),
-                              generator: &generator)
+                              hop: features.windowing.hop, generator: &generator)
         let hits = computed.filter(\.cached).count + negatives.recordings.filter(\.cached).count
         return BuiltSet(set: set, negativeFiles: negatives.recordings.reduce(0) { $0 + $1.paths.count }, skipped: negatives.skipped,
                         cacheHits: hits, cacheMisses: computed.count + negatives.recordings.count - hits)
@@ -282,12 +282,14 @@ public struct Trainer: Sendable {
             if isCancelled() { throw WakeWordError.interrupted }
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
             let head = fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
+            // Decision scores, smoothed over hops as detection smooths them.
             for chunk in set.chunks where chunk.fold == fold && !chunk.rows.isEmpty {
-                streams.append(Calibration.Stream(hops: chunk.hops, logits: set.logits(head, rows: Array(chunk.rows))))
+                let smoothed = ScoreSmoother.smooth(set.logits(head, rows: Array(chunk.rows)), hops: chunk.hops, count: options.smoothing,
+                                                    hopSize: set.hop)
+                streams.append(Calibration.Stream(hops: chunk.hops, logits: smoothed.map(\.logit)))
             }
             for scene in set.scenes where scene.fold == fold && scene.isFair {
-                let positives = scene.rows.filter { set.labels[$0] == 1 }
-                if !positives.isEmpty { bestPositive.append(set.logits(head, rows: positives).max()!) }
+                if let best = bestPositiveLogit(set, scene: scene, head: head) { bestPositive.append(best) }
             }
         }
         progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
@@ -304,6 +306,18 @@ public struct Trainer: Sendable {
         let missed = bestPositive.filter { $0 < result.logit }.count
         progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
         return CrossValidation(calibration: result, expectedFRR: bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count))
+    }
+
+    /// The highest decision score over a scene's hops labelled positive, smoothed as
+    /// detection smooths them: over hops whose whole smoothing span is in the scene (it keeps
+    /// only labelled hops); over all its positive hops when none has that span.
+    private func bestPositiveLogit(_ set: TrainingSet, scene: TrainingSet.Scene, head: TriggerHead) -> Float? {
+        let rows = Array(scene.rows)
+        guard rows.contains(where: { set.labels[$0] == 1 }) else { return nil }
+        let smoothed = ScoreSmoother.smooth(set.logits(head, rows: rows), hops: scene.hops, count: options.smoothing, hopSize: set.hop)
+        let positive = rows.indices.filter { set.labels[rows[$0]] == 1 }
+        let complete = positive.filter { smoothed[$0].isComplete }
+        return (complete.isEmpty ? positive : complete).map { smoothed[$0].logit }.max()
     }
 
     /// The threshold cross-validation chose, and the fraction of held-out scenes it misses.

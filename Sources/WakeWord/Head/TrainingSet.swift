@@ -36,6 +36,8 @@ struct TrainingSet {
         let fold: Int
         /// Whether it is a fair test of detection (`LabelledScene.isFair`).
         let isFair: Bool
+        /// The hop of each row, in time order (only labelled hops are kept, so there are gaps).
+        let hops: [Int]
     }
 
     let features: Matrix
@@ -44,8 +46,10 @@ struct TrainingSet {
     let chunks: [Chunk]
     let scenes: [Scene]
     let folds: Int
+    /// Samples between consecutive hops of one stream (`Windowing.hop`).
+    let hop: Int
 
-    init(negatives: [NegativeRecording], scenes: [LabelledScene], clips: Int, folds: Int, generator: inout SplitMix64) {
+    init(negatives: [NegativeRecording], scenes: [LabelledScene], clips: Int, folds: Int, hop: Int, generator: inout SplitMix64) {
         var parts: [(entry: FeatureCache.Entry, fold: Int)] = []
         let whole = negatives.count >= folds
         let fileFold = Array(negatives.indices).shuffled(using: &generator).enumerated()
@@ -63,14 +67,14 @@ struct TrainingSet {
         let clipFold = Array(0..<clips).shuffled(using: &generator).enumerated()
             .reduce(into: [Int: Int]()) { $0[$1.element] = $1.offset % folds }
         let all = FeatureCache.Entry(concatenating: parts.map(\.entry) + scenes.map(\.entry))
-        (features, labels, self.folds) = (all.features, all.labels, folds)
+        (features, labels, self.folds, self.hop) = (all.features, all.labels, folds, hop)
         var start = 0
         func rows(_ entry: FeatureCache.Entry) -> Range<Int> {
             defer { start += entry.features.rows }
             return start..<(start + entry.features.rows)
         }
         chunks = parts.map { Chunk(rows: rows($0.entry), fold: $0.fold, hops: $0.entry.hops, samples: $0.entry.samples) }
-        self.scenes = scenes.map { Scene(rows: rows($0.entry), fold: clipFold[$0.clip]!, isFair: $0.isFair) }
+        self.scenes = scenes.map { Scene(rows: rows($0.entry), fold: clipFold[$0.clip]!, isFair: $0.isFair, hops: $0.entry.hops) }
     }
 
     /// Rows of every chunk and scene outside `fold` (all rows for nil).
