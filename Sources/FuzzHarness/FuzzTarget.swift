@@ -35,7 +35,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             guard let reader = try? AudioReader(path: path) else { return }
             // Bound the work: a header may declare hours of audio at a huge rate.
             var total = 0
-            while total < 10 * AudioFormat.sampleRate, let chunk = try? reader.read(maxFrames: 8_192), !chunk.isEmpty { total += chunk.count }
+            while total < 10 * AudioFormat.sampleRate, let chunk = try? reader.read(maxFrames: 8_192), !chunk.isEmpty {
+                total += chunk.count
+            }
         case .wyoming:
             var decoder = WyomingDecoder()
             decoder.append(data)

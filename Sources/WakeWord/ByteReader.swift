@@ -75,9 +75,9 @@ struct ByteWriter {
     /// Float32 values as their IEEE bit patterns.
     mutating func append(_ values: [Float]) {
         #if _endian(little)
-        values.withUnsafeBytes { data.append(contentsOf: $0) }
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
         #else
-        for value in values { append(value.bitPattern) }
+            for value in values { append(value.bitPattern) }
         #endif
     }
 

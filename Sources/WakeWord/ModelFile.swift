@@ -46,8 +46,9 @@ public enum ModelFile {
         let header = Header(
             name: model.name, threshold: model.threshold, layer: model.layer, windowing: model.windowing,
             refractorySeconds: model.refractory, smoothingHops: model.smoothing == 1 ? nil : model.smoothing,
-            head: HeadLayout(kind: head.kind, inputs: head.inputs, hidden: head.hidden,
-                             payload: ["mean": head.mean.count, "scale": head.scale.count, "parameters": head.parameters.count]),
+            head: HeadLayout(
+                kind: head.kind, inputs: head.inputs, hidden: head.hidden,
+                payload: ["mean": head.mean.count, "scale": head.scale.count, "parameters": head.parameters.count]),
             frontEnd: model.frontEnd, encoder: model.encoder, training: model.training, retuning: model.retuning)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -72,14 +73,18 @@ public enum ModelFile {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw WakeWordError.fileNotFound(path: path) }
         guard !isDirectory.boolValue else { throw WakeWordError.unreadable(path: path, reason: "it is a directory, not a model file") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw WakeWordError.unreadable(path: path, reason: "permission denied") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw WakeWordError.unreadable(path: path, reason: "permission denied")
+        }
         return try decode(data, path: path)
     }
 
     public static func decode(_ data: Data, path: String) throws -> WakeWordModel {
         func fail(_ reason: String) -> WakeWordError { .badModel(path: path, reason: reason) }
         var reader = ByteReader(data, failure: fail)
-        guard data.count >= 16, Array(try reader.take(8, "signature")) == magic else { throw fail("it does not start with the WAKEWORD signature") }
+        guard data.count >= 16, Array(try reader.take(8, "signature")) == magic else {
+            throw fail("it does not start with the WAKEWORD signature")
+        }
         let version = try reader.u32("format version")
         guard version == formatVersion else { throw fail("format version \(version) is not supported (expected \(formatVersion))") }
         let headerLength = Int(try reader.u32("header length"))
@@ -99,8 +104,11 @@ public enum ModelFile {
         let layout = header.head
         let width = header.encoder.dimensions.width
         guard layout.inputs == width * header.windowing.pools.count, layout.hidden >= 0, layout.hidden <= 4096,
-              (1...header.encoder.dimensions.layers).contains(header.layer) else {
-            throw fail("head of \(layout.inputs) inputs does not fit encoder width \(width), pools \(header.windowing.pools.count), layer \(header.layer)")
+            (1...header.encoder.dimensions.layers).contains(header.layer)
+        else {
+            throw fail(
+                "head of \(layout.inputs) inputs does not fit encoder width \(width), pools \(header.windowing.pools.count), layer \(header.layer)"
+            )
         }
         let parameterCount = TriggerHead.parameterCount(kind: layout.kind, inputs: layout.inputs, hidden: layout.hidden)
         guard layout.payload == ["mean": layout.inputs, "scale": layout.inputs, "parameters": parameterCount] else {
@@ -112,7 +120,8 @@ public enum ModelFile {
         }
         let values = try reader.floats(floats, "weights")
         guard values.allSatisfy(\.isFinite), header.threshold.isFinite, (0...1).contains(header.threshold),
-              header.refractorySeconds.isFinite, header.refractorySeconds >= 0 else {
+            header.refractorySeconds.isFinite, header.refractorySeconds >= 0
+        else {
             throw fail("it holds non-finite or out-of-range values")
         }
         let smoothing = header.smoothingHops ?? 1
@@ -120,12 +129,14 @@ public enum ModelFile {
             throw fail("smoothing_hops \(smoothing) is outside 1...\(ModelFile.maximumSmoothingHops)")
         }
         let d = layout.inputs
-        let head = TriggerHead(kind: layout.kind, inputs: d, hidden: layout.hidden, mean: Array(values[0..<d]),
-                               scale: Array(values[d..<(2 * d)]), parameters: Array(values[(2 * d)...]))
+        let head = TriggerHead(
+            kind: layout.kind, inputs: d, hidden: layout.hidden, mean: Array(values[0..<d]),
+            scale: Array(values[d..<(2 * d)]), parameters: Array(values[(2 * d)...]))
         guard head.scale.allSatisfy({ $0 > 0 }) else { throw fail("the head's scale must be positive") }
-        var model = WakeWordModel(name: header.name, threshold: header.threshold, layer: header.layer, windowing: header.windowing,
-                                  refractory: header.refractorySeconds, smoothing: smoothing, head: head, encoder: header.encoder,
-                                  frontEnd: header.frontEnd, training: header.training)
+        var model = WakeWordModel(
+            name: header.name, threshold: header.threshold, layer: header.layer, windowing: header.windowing,
+            refractory: header.refractorySeconds, smoothing: smoothing, head: head, encoder: header.encoder,
+            frontEnd: header.frontEnd, training: header.training)
         model.retuning = header.retuning
         return model
     }

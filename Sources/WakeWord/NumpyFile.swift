@@ -37,9 +37,11 @@ public enum NumpyFile {
         _ = try reader.u8("minor version")
         let headerLength = major > 1 ? Int(try reader.u32("header length")) : Int(try reader.u16("header length"))
         guard headerLength <= reader.remaining,
-              let header = String(data: try reader.take(headerLength, "header"), encoding: .utf8) else { throw fail("truncated header") }
+            let header = String(data: try reader.take(headerLength, "header"), encoding: .utf8)
+        else { throw fail("truncated header") }
         guard header.contains("'descr': '<f4'"), header.contains("'fortran_order': False"),
-              let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
+            let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")")
+        else {
             throw fail("expected descr '<f4' in C order")
         }
         let shape = header[open.upperBound..<close].split(separator: ",").compactMap {

@@ -4,13 +4,18 @@ import Foundation
 enum Parallel {
     /// `transform` applied to every item; `progress` gets the count finished after each one.
     /// Stops early with `interrupted` once `isCancelled` says so.
-    static func map<Item: Sendable, Output: Sendable>(_ items: [Item], threads: Int, isCancelled: @escaping @Sendable () -> Bool = { false },
-                                                      progress: @escaping @Sendable (Int) -> Void = { _ in },
-                                                      _ transform: @escaping @Sendable (Item) throws -> Output) throws -> [Output] {
+    static func map<Item: Sendable, Output: Sendable>(
+        _ items: [Item], threads: Int, isCancelled: @escaping @Sendable () -> Bool = { false },
+        progress: @escaping @Sendable (Int) -> Void = { _ in },
+        _ transform: @escaping @Sendable (Item) throws -> Output
+    ) throws -> [Output] {
         let state = State<Output>(count: items.count)
         let work: @Sendable () -> Void = {
             while let index = state.claim() {
-                if isCancelled() { state.fail(WakeWordError.interrupted); return }
+                if isCancelled() {
+                    state.fail(WakeWordError.interrupted)
+                    return
+                }
                 do {
                     let output = try transform(items[index])
                     progress(state.finish(index, output))
@@ -23,7 +28,10 @@ enum Parallel {
         // Dispatch's concurrentPerform may run serially on Linux; plain threads do not.
         let workers = (1..<max(1, min(threads, items.count))).map { _ in
             let done = DispatchSemaphore(value: 0)
-            let thread = Thread { work(); done.signal() }
+            let thread = Thread {
+                work()
+                done.signal()
+            }
             thread.stackSize = 8 << 20
             thread.start()
             return done

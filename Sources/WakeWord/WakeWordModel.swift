@@ -25,14 +25,17 @@ public struct WakeWordModel: Sendable {
 
     /// The front end the features came from.
     public struct FrontEnd: Codable, Sendable, Equatable {
-        public var recipe = "whisper log-mel: periodic Hann 400, hop 160, reflect pad 200, 80 Slaney mel 0-8000 Hz, log10 clamp max-8, (x+4)/4"
+        public var recipe =
+            "whisper log-mel: periodic Hann 400, hop 160, reflect pad 200, 80 Slaney mel 0-8000 Hz, log10 clamp max-8, (x+4)/4"
         public var sampleRate = AudioFormat.sampleRate
         public var melCount = 80
         public init() {}
     }
 
-    public init(name: String, threshold: Float, layer: Int, windowing: Windowing, refractory: Double, smoothing: Int = 1,
-                head: TriggerHead, encoder: EncoderIdentity, frontEnd: FrontEnd = FrontEnd(), training: TrainingSummary) {
+    public init(
+        name: String, threshold: Float, layer: Int, windowing: Windowing, refractory: Double, smoothing: Int = 1,
+        head: TriggerHead, encoder: EncoderIdentity, frontEnd: FrontEnd = FrontEnd(), training: TrainingSummary
+    ) {
         precondition(smoothing >= 1, "a model's score averages at least one hop")
         (self.name, self.threshold, self.layer, self.windowing, self.refractory) = (name, threshold, layer, windowing, refractory)
         self.smoothing = smoothing
@@ -48,7 +51,8 @@ public struct WakeWordModel: Sendable {
             return String(format: "its threshold %.5f is so close to 1 that it will seldom fire", threshold)
         }
         if threshold == retuning?.trainedThreshold ?? self.threshold, training.expectedFRR > 0.5 {
-            return String(format: "training expects it to miss %.0f%% of its words at threshold %.4f", 100 * training.expectedFRR, threshold)
+            return String(
+                format: "training expects it to miss %.0f%% of its words at threshold %.4f", 100 * training.expectedFRR, threshold)
         }
         return nil
     }
@@ -87,7 +91,9 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     /// Key names that survive the snake-case round trip of the model file's header.
     enum CodingKeys: String, CodingKey {
         case positiveClips, positiveClipsSkipped, copiesPerClip, negativeFiles, negativeSeconds, calibrationSeconds,
-             trainingExamples, seed, date, toolVersion
-        case targetFAPerHour = "targetFaPerHour", expectedFAPerHour = "expectedFaPerHour", expectedFRR = "expectedFrr"
+            trainingExamples, seed, date, toolVersion
+        case targetFAPerHour = "targetFaPerHour"
+        case expectedFAPerHour = "expectedFaPerHour"
+        case expectedFRR = "expectedFrr"
     }
 }

@@ -12,11 +12,12 @@ func audioFiles(in folder: String) throws -> [String] {
 }
 var options = TrainingOptions()
 options.name = "alexa"
-options.targetFAPerHour = 5   // minutes of negatives cannot check the default 0.5 per hour
-options.copiesPerClip = 4     // fewer augmented copies than the default 24: faster, less robust
-let outcome = try Trainer(encoder: encoder, options: options).train(TrainingInput(
-    positives: try audioFiles(in: "audio-samples/alexa/train"),
-    negatives: try audioFiles(in: "audio-samples/heldout-negatives")))
+options.targetFAPerHour = 5  // minutes of negatives cannot check the default 0.5 per hour
+options.copiesPerClip = 4  // fewer augmented copies than the default 24: faster, less robust
+let outcome = try Trainer(encoder: encoder, options: options).train(
+    TrainingInput(
+        positives: try audioFiles(in: "audio-samples/alexa/train"),
+        negatives: try audioFiles(in: "audio-samples/heldout-negatives")))
 try ModelFile.write(outcome.model, to: "alexa.wakeword")
 
 // Detection in chunks of any size (16 kHz mono Float): from a file here;

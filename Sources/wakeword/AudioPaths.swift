@@ -4,7 +4,9 @@ import WakeWord
 /// Turns the paths users give (files or folders, searched recursively) into audio files.
 enum AudioPaths {
     /// Extensions taken from folders; files named directly are taken whatever their name.
-    static let extensions: Set<String> = ["wav", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "au", "snd", "w64", "caf", "rf64"]
+    static let extensions: Set<String> = [
+        "wav", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "au", "snd", "w64", "caf", "rf64",
+    ]
 
     static func expand(_ paths: [String], what: String) throws -> [String] {
         var files: [String] = []
@@ -13,7 +15,10 @@ enum AudioPaths {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw WakeWordError.fileNotFound(path: path)
             }
-            guard isDirectory.boolValue else { files.append(path); continue }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
             // The folder may itself be a symbolic link; links inside it are not followed (no cycles).
             let folder = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             guard FileManager.default.isReadableFile(atPath: folder), let enumerator = FileManager.default.enumerator(atPath: folder) else {
@@ -24,7 +29,8 @@ enum AudioPaths {
                 .sorted()
                 .map { (path as NSString).appendingPathComponent($0) }
             guard !found.isEmpty else {
-                throw WakeWordError.invalidInput("\(path): no \(what) audio files in this folder (looked for .\(extensions.sorted().joined(separator: ", .")))")
+                throw WakeWordError.invalidInput(
+                    "\(path): no \(what) audio files in this folder (looked for .\(extensions.sorted().joined(separator: ", .")))")
             }
             files += found
         }

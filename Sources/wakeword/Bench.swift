@@ -56,9 +56,12 @@ struct Bench: ParsableCommand {
             let cpu = median(times)
             let flops = model.flops(positions: positions, layer: layer)
             let achieved = flops / cpu / 1e9
-            print([pad("\(format(length, 0)) s", 5), pad("\(positions)", 10), pad(format(flops / 1e9, 3), 11),
-                   pad(format(cpu * 1000, 2), 12), pad(format(length / cpu, 1), 14), pad(format(achieved, 1), 7),
-                   pad(format(100 * achieved / sgemm, 0), 11), format(length / (flops / (sgemm * 1e9)), 1)]
+            print(
+                [
+                    pad("\(format(length, 0)) s", 5), pad("\(positions)", 10), pad(format(flops / 1e9, 3), 11),
+                    pad(format(cpu * 1000, 2), 12), pad(format(length / cpu, 1), 14), pad(format(achieved, 1), 7),
+                    pad(format(100 * achieved / sgemm, 0), 11), format(length / (flops / (sgemm * 1e9)), 1),
+                ]
                 .joined(separator: " "))
         }
     }

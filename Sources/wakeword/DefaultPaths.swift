@@ -54,13 +54,15 @@ enum DefaultPaths {
     /// nil for an installed copy.
     static let projectRoot: String? = {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        if !CommandLine.arguments[0].contains("/"), let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        if !CommandLine.arguments[0].contains("/"), let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        {
             url = URL(fileURLWithPath: path)
         }
         for _ in 0..<6 {
             url.deleteLastPathComponent()
             if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path),
-               FileManager.default.fileExists(atPath: url.appendingPathComponent("audio-samples").path) {
+                FileManager.default.fileExists(atPath: url.appendingPathComponent("audio-samples").path)
+            {
                 return url.path
             }
         }

@@ -20,7 +20,9 @@ struct Detect: ParsableCommand {
 
     @OptionGroup var selection: ModelOptions
 
-    @Argument(help: ArgumentHelp("Audio files (any format libsndfile reads), folders of them (searched recursively), or - for stdin.", valueName: "in"))
+    @Argument(
+        help: ArgumentHelp(
+            "Audio files (any format libsndfile reads), folders of them (searched recursively), or - for stdin.", valueName: "in"))
     var inputs: [String]
 
     @Flag(help: "Print detections as JSON Lines: {\"time\": 12.34, \"model\": \"alexa\", \"score\": 0.973, \"file\": \"a.flac\"}.")
@@ -29,12 +31,16 @@ struct Detect: ParsableCommand {
     @Option(help: ArgumentHelp("Write every hop's score to this CSV file (time,model,score,file).", valueName: "file.csv"))
     var scores: String?
 
-    @Option(name: .customLong("exec"),
-            help: ArgumentHelp("Run this shell command on each detection, with WAKEWORD_FILE, WAKEWORD_TIME, WAKEWORD_MODEL, WAKEWORD_MODEL_FILE and WAKEWORD_SCORE set; detection waits for it.",
-                               valueName: "command"))
+    @Option(
+        name: .customLong("exec"),
+        help: ArgumentHelp(
+            "Run this shell command on each detection, with WAKEWORD_FILE, WAKEWORD_TIME, WAKEWORD_MODEL, WAKEWORD_MODEL_FILE and WAKEWORD_SCORE set; detection waits for it.",
+            valueName: "command"))
     var command: String?
 
-    @Flag(name: .customLong("exit-on-first"), help: "Stop at the first detection and exit 0; exit 1 at the end of the input without one (2 on an error).")
+    @Flag(
+        name: .customLong("exit-on-first"),
+        help: "Stop at the first detection and exit 0; exit 1 at the end of the input without one (2 on an error).")
     var exitOnFirst = false
 
     @Option(parsing: .unconditional, help: "Sample rate of raw stdin input, in Hz (default 16000).")
@@ -56,7 +62,9 @@ struct Detect: ParsableCommand {
         if let rate, !(AudioFormat.minimumSampleRate...AudioFormat.maximumSampleRate).contains(rate) {
             throw ValidationError("--rate must be between \(AudioFormat.minimumSampleRate) and \(AudioFormat.maximumSampleRate) Hz")
         }
-        guard inputs.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("- (stdin) is given more than once; it can be read once") }
+        guard inputs.filter({ $0 == "-" }).count <= 1 else {
+            throw ValidationError("- (stdin) is given more than once; it can be read once")
+        }
     }
 
     func run() throws {
@@ -74,11 +82,13 @@ struct Detect: ParsableCommand {
         let files = try Detect.expand(inputs)
         BLAS.setThreads(1)
         Interrupt.install()
-        let fresh = try Detector(models: chosen.map(\.model), encoder: try encoder.load(), thresholds: chosen.map(\.threshold),
-                                 refractory: selection.refractory, modelPaths: chosen.map(\.path))
+        let fresh = try Detector(
+            models: chosen.map(\.model), encoder: try encoder.load(), thresholds: chosen.map(\.threshold),
+            refractory: selection.refractory, modelPaths: chosen.map(\.path))
         for model in chosen {
             if let problem = model.model.firingProblem(threshold: model.threshold) {
-                FileHandle.standardError.write(Data("warning: \(model.path): \(problem); retrain it with more clips and negative audio, or pass --threshold\n".utf8))
+                FileHandle.standardError.write(
+                    Data("warning: \(model.path): \(problem); retrain it with more clips and negative audio, or pass --threshold\n".utf8))
             }
         }
         let modelFiles = Dictionary(uniqueKeysWithValues: chosen.map { ($0.model.name, $0.path) })
@@ -128,7 +138,8 @@ struct Detect: ParsableCommand {
             let seconds = Double(samples) / Double(AudioFormat.sampleRate)
             let stopped = Interrupt.requested ? "stopped by Ctrl-C after" : "processed"
             let many = files.count > 1 ? " in \(files.count) inputs" : ""
-            FileHandle.standardError.write(Data(String(format: "%@ %.1f s of audio%@; %d detection%@\n", stopped, seconds, many, count, count == 1 ? "" : "s").utf8))
+            FileHandle.standardError.write(
+                Data(String(format: "%@ %.1f s of audio%@; %d detection%@\n", stopped, seconds, many, count, count == 1 ? "" : "s").utf8))
         }
         if Interrupt.requested { throw ExitCode(130) }
         if exitOnFirst && count == 0 { throw ExitCode(1) }
@@ -153,7 +164,10 @@ struct Detect: ParsableCommand {
         let raw = RawAudioFormat(sampleRate: rate ?? 16_000, channels: channels ?? 1, encoding: format ?? .s16)
         let input = try StandardInput(raw: raw)
         if let container = input.container, rate != nil || channels != nil || format != nil {
-            FileHandle.standardError.write(Data("warning: stdin holds \(container.rawValue) audio; --rate, --channels and --format describe raw input and are ignored\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "warning: stdin holds \(container.rawValue) audio; --rate, --channels and --format describe raw input and are ignored\n"
+                        .utf8))
         }
         return input.reader
     }

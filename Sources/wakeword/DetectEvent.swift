@@ -15,14 +15,17 @@ struct DetectEvent {
 
     /// One JSON object: {"time": 12.34, "model": "alexa", "score": 0.973, "file": "a.flac"}.
     var json: String {
-        String(format: "{\"time\": %.2f, \"model\": %@, \"score\": %.3f, \"file\": %@}",
-               detection.time, DetectEvent.quoted(detection.model), detection.score, DetectEvent.quoted(file))
+        String(
+            format: "{\"time\": %.2f, \"model\": %@, \"score\": %.3f, \"file\": %@}",
+            detection.time, DetectEvent.quoted(detection.model), detection.score, DetectEvent.quoted(file))
     }
 
     /// What `--exec` commands find in their environment.
     var environment: [String: String] {
-        ["WAKEWORD_FILE": file, "WAKEWORD_TIME": String(format: "%.2f", detection.time), "WAKEWORD_MODEL": detection.model,
-         "WAKEWORD_MODEL_FILE": modelFile, "WAKEWORD_SCORE": String(format: "%.3f", detection.score)]
+        [
+            "WAKEWORD_FILE": file, "WAKEWORD_TIME": String(format: "%.2f", detection.time), "WAKEWORD_MODEL": detection.model,
+            "WAKEWORD_MODEL_FILE": modelFile, "WAKEWORD_SCORE": String(format: "%.3f", detection.score),
+        ]
     }
 
     /// `text` as a JSON string.

@@ -23,8 +23,12 @@ struct DetectionHook {
         process.waitUntilExit()
         if process.terminationReason != .exit || process.terminationStatus != 0 {
             let how = process.terminationReason == .exit ? "exited with status" : "was killed by signal"
-            FileHandle.standardError.write(Data(String(format: "warning: --exec command %@ %d after %@ at %.2f s in %@\n",
-                                                       how, process.terminationStatus, event.detection.model, event.detection.time, event.file).utf8))
+            FileHandle.standardError.write(
+                Data(
+                    String(
+                        format: "warning: --exec command %@ %d after %@ at %.2f s in %@\n",
+                        how, process.terminationStatus, event.detection.model, event.detection.time, event.file
+                    ).utf8))
         }
     }
 }

@@ -17,7 +17,11 @@ struct Embed: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the .npy file.", valueName: "out.npy"))
     var output: String
 
-    @Option(parsing: .unconditional, help: "Encoder block whose output to write, 1...L; L (the default) is the encoder's final output, a smaller one the residual stream after that block.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Encoder block whose output to write, 1...L; L (the default) is the encoder's final output, a smaller one the residual stream after that block."
+    )
     var layer: Int?
 
     @OptionGroup var encoder: EncoderOptions
@@ -26,7 +30,8 @@ struct Embed: ParsableCommand {
         let samples = try Clip.load(input)
         let maximum = 30 * AudioFormat.sampleRate
         guard samples.count <= maximum else {
-            throw ValidationError("\(input): \(samples.count / AudioFormat.sampleRate) s is longer than the encoder's 30 s context; cut it first")
+            throw ValidationError(
+                "\(input): \(samples.count / AudioFormat.sampleRate) s is longer than the encoder's 30 s context; cut it first")
         }
         let model = try encoder.load()
         if let layer, !(1...model.dimensions.layers).contains(layer) {

@@ -5,10 +5,12 @@ import WakeWord
 /// Where the encoder weights are: --encoder, else $WAKEWORD_ENCODER, else the copy
 /// scripts/setup put in the per-user data folder, else the project's (DefaultPaths).
 struct EncoderOptions: ParsableArguments {
-    @Option(name: .customLong("encoder"), help: ArgumentHelp(
-        "Directory holding the Whisper encoder's CTranslate2 model.bin (default: $WAKEWORD_ENCODER, else $XDG_DATA_HOME/wakeword/encoder/whisper-tiny.en"
-            + " (~/.local/share/... when XDG_DATA_HOME is unset), else .encoder/whisper-tiny.en in the checkout this binary was built in).",
-        valueName: "dir"))
+    @Option(
+        name: .customLong("encoder"),
+        help: ArgumentHelp(
+            "Directory holding the Whisper encoder's CTranslate2 model.bin (default: $WAKEWORD_ENCODER, else $XDG_DATA_HOME/wakeword/encoder/whisper-tiny.en"
+                + " (~/.local/share/... when XDG_DATA_HOME is unset), else .encoder/whisper-tiny.en in the checkout this binary was built in).",
+            valueName: "dir"))
     var directory: String?
 
     var resolvedDirectory: String {

@@ -31,16 +31,21 @@ struct Eval: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed for the noise segments.")
     var seed: UInt64 = 0
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Folder for report.json, report.md and report.html (created if needed).", valueName: "dir"))
+    @Option(
+        name: .shortAndLong, help: ArgumentHelp("Folder for report.json, report.md and report.html (created if needed).", valueName: "dir"))
     var output: String
 
-    @Option(name: .customLong("save-audio"), help: ArgumentHelp("Also write the mixed positive clips and a manifest here, for other detectors.", valueName: "dir"))
+    @Option(
+        name: .customLong("save-audio"),
+        help: ArgumentHelp("Also write the mixed positive clips and a manifest here, for other detectors.", valueName: "dir"))
     var saveAudio: String?
 
     @OptionGroup var encoder: EncoderOptions
 
     func validate() throws {
-        guard !audio.negatives.isEmpty else { throw ValidationError("give negative audio with --negative (and recordings of the wake word with --positive)") }
+        guard !audio.negatives.isEmpty else {
+            throw ValidationError("give negative audio with --negative (and recordings of the wake word with --positive)")
+        }
         guard snr.isFinite else { throw ValidationError("--snr must be a number of decibels") }
         if let threshold, !(0...1).contains(threshold) { throw ValidationError("--threshold must be between 0 and 1, not \(threshold)") }
     }
@@ -70,12 +75,14 @@ struct Eval: ParsableCommand {
         evaluator.seed = seed
         evaluator.saveAudio = saveAudio
         if let threads = audio.threads { evaluator.threads = threads }
-        let record = try evaluator.evaluate(positives: positiveFiles, negatives: negativeFiles, noise: noiseFiles,
-                                            progress: { display.update($0, done: $1, total: $2) },
-                                            warn: { display.message("warning: \($0)") },
-                                            isCancelled: { Interrupt.requested })
-        let report = EvaluationReport(record, modelFile: model, snr: noiseFiles.isEmpty ? nil : snr, seed: seed, padding: evaluator.padding,
-                                      modelThreshold: ownThreshold)
+        let record = try evaluator.evaluate(
+            positives: positiveFiles, negatives: negativeFiles, noise: noiseFiles,
+            progress: { display.update($0, done: $1, total: $2) },
+            warn: { display.message("warning: \($0)") },
+            isCancelled: { Interrupt.requested })
+        let report = EvaluationReport(
+            record, modelFile: model, snr: noiseFiles.isEmpty ? nil : snr, seed: seed, padding: evaluator.padding,
+            modelThreshold: ownThreshold)
         let writer = ReportWriter(report: report, record: record)
         try writer.write(to: output)
         print(writer.summary)

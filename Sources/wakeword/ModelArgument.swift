@@ -16,7 +16,8 @@ struct ModelArgument: ExpressibleByArgument, Equatable {
     init?(argument: String) {
         guard !argument.isEmpty else { return nil }
         if !FileManager.default.fileExists(atPath: argument), let colon = argument.lastIndex(of: ":"), colon != argument.startIndex,
-           let score = Float(argument[argument.index(after: colon)...]) {
+            let score = Float(argument[argument.index(after: colon)...])
+        {
             self.init(path: String(argument[..<colon]), threshold: score)
         } else {
             self.init(path: argument, threshold: nil)

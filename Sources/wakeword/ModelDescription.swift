@@ -13,35 +13,58 @@ struct ModelDescription {
     let model: WakeWordModel
 
     var text: String {
-        ([path] + fields.map { "  " + "\($0.label):".padding(toLength: 12, withPad: " ", startingAt: 0) + $0.value }).joined(separator: "\n")
+        ([path] + fields.map { "  " + "\($0.label):".padding(toLength: 12, withPad: " ", startingAt: 0) + $0.value }).joined(
+            separator: "\n")
     }
 
     var fields: [Field] {
         let training = model.training
-        var fields = [Field(label: "name", value: model.name + (model.retuning.map { $0.trainedName == model.name ? "" : " (trained as \($0.trainedName))" } ?? ""))]
-        let expected = String(format: "%.1f %% of words missed, %.2f false accepts per hour (cross-validated; %@ of negative audio)",
-                              100 * training.expectedFRR, training.expectedFAPerHour, ModelDescription.duration(training.calibrationSeconds))
+        var fields = [
+            Field(
+                label: "name",
+                value: model.name + (model.retuning.map { $0.trainedName == model.name ? "" : " (trained as \($0.trainedName))" } ?? ""))
+        ]
+        let expected = String(
+            format: "%.1f %% of words missed, %.2f false accepts per hour (cross-validated; %@ of negative audio)",
+            100 * training.expectedFRR, training.expectedFAPerHour, ModelDescription.duration(training.calibrationSeconds))
         if let retuning = model.retuning {
             let target = retuning.targetFAPerHour.map { String(format: " for %g false accepts per hour", $0) } ?? ""
-            fields.append(Field(label: "threshold", value: String(format: "%.4f, set by retune on %@%@ (training calibrated %.4f)",
-                                                                 model.threshold, retuning.date, target, retuning.trainedThreshold)))
+            fields.append(
+                Field(
+                    label: "threshold",
+                    value: String(
+                        format: "%.4f, set by retune on %@%@ (training calibrated %.4f)",
+                        model.threshold, retuning.date, target, retuning.trainedThreshold)))
             if let measured = retuning.measured {
                 fields.append(Field(label: "measured", value: ModelDescription.describe(measured)))
             }
-            fields.append(Field(label: "expected", value: String(format: "at training's threshold %.4f: ", retuning.trainedThreshold) + expected))
+            fields.append(
+                Field(label: "expected", value: String(format: "at training's threshold %.4f: ", retuning.trainedThreshold) + expected))
         } else {
-            fields.append(Field(label: "threshold", value: String(format: "%.4f, calibrated by training for %g false accepts per hour",
-                                                                 model.threshold, training.targetFAPerHour)))
+            fields.append(
+                Field(
+                    label: "threshold",
+                    value: String(
+                        format: "%.4f, calibrated by training for %g false accepts per hour",
+                        model.threshold, training.targetFAPerHour)))
             fields.append(Field(label: "expected", value: expected))
         }
         let head = model.head.kind == .mlp ? "an mlp head (\(model.head.hidden) hidden units)" : "a linear head"
-        fields.append(Field(label: "detection", value: "encoder block \(model.layer), \(head); \(ModelDescription.describe(model.windowing))"
-            + (model.smoothing > 1 ? "; score averaged over \(model.smoothing) hops" : "")
-            + "; \(ModelDescription.seconds(model.refractory)) refractory"))
-        fields.append(Field(label: "training", value: String(format: "%d clips of the word (%d skipped), %d copies each, %d examples; %d negative files (%@); seed %llu",
-                                                            training.positiveClips, training.positiveClipsSkipped, training.copiesPerClip, training.trainingExamples,
-                                                            training.negativeFiles, ModelDescription.duration(training.negativeSeconds), training.seed)))
-        fields.append(Field(label: "trained", value: "\(training.date.isEmpty ? "(no date)" : training.date) with wakeword \(training.toolVersion)"))
+        fields.append(
+            Field(
+                label: "detection",
+                value: "encoder block \(model.layer), \(head); \(ModelDescription.describe(model.windowing))"
+                    + (model.smoothing > 1 ? "; score averaged over \(model.smoothing) hops" : "")
+                    + "; \(ModelDescription.seconds(model.refractory)) refractory"))
+        fields.append(
+            Field(
+                label: "training",
+                value: String(
+                    format: "%d clips of the word (%d skipped), %d copies each, %d examples; %d negative files (%@); seed %llu",
+                    training.positiveClips, training.positiveClipsSkipped, training.copiesPerClip, training.trainingExamples,
+                    training.negativeFiles, ModelDescription.duration(training.negativeSeconds), training.seed)))
+        fields.append(
+            Field(label: "trained", value: "\(training.date.isEmpty ? "(no date)" : training.date) with wakeword \(training.toolVersion)"))
         fields.append(Field(label: "encoder", value: model.encoder.description))
         return fields
     }
@@ -58,10 +81,14 @@ struct ModelDescription {
 
     /// "2 false accepts in 20.0 s of negative audio (1 file): 360.00 per hour".
     static func describe(_ measured: Retuning.Measurement) -> String {
-        let audio = String(format: "%d false accept%@ in %@ of negative audio (%d file%@)", measured.falseAccepts, measured.falseAccepts == 1 ? "" : "s",
-                           duration(measured.negativeSeconds), measured.negativeFiles, measured.negativeFiles == 1 ? "" : "s")
-        return audio + String(format: measured.extrapolated ? ", too short to show the rate: %.2f per hour extrapolated from its highest scores" : ": %.2f per hour",
-                              measured.faPerHour)
+        let audio = String(
+            format: "%d false accept%@ in %@ of negative audio (%d file%@)", measured.falseAccepts, measured.falseAccepts == 1 ? "" : "s",
+            duration(measured.negativeSeconds), measured.negativeFiles, measured.negativeFiles == 1 ? "" : "s")
+        return audio
+            + String(
+                format: measured.extrapolated
+                    ? ", too short to show the rate: %.2f per hour extrapolated from its highest scores" : ": %.2f per hour",
+                measured.faPerHour)
     }
 
     /// "20.0 s" under two minutes, else "13.0 min".

@@ -29,13 +29,17 @@ final class ProgressDisplay: @unchecked Sendable {
             guard finished || now.timeIntervalSince(lastDraw) >= (terminal ? 0.1 : 5) else { return }
             lastDraw = now
             let elapsed = now.timeIntervalSince(stageStart)
-            let eta = done > 0 && !finished ? String(format: ", ETA %@", ProgressDisplay.clock(elapsed / Double(done) * Double(total - done))) : ""
+            let eta =
+                done > 0 && !finished
+                ? String(format: ", ETA %@", ProgressDisplay.clock(elapsed / Double(done) * Double(total - done))) : ""
             let counts = "\(done)/\(total)"
             if terminal {
                 let width = 30
                 let filled = total > 0 ? width * done / total : width
                 let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-                write("\r\(stage.padding(toLength: 18, withPad: " ", startingAt: 0)) \(bar) \(counts) \(ProgressDisplay.clock(elapsed))\(eta)\u{1B}[K" + (finished ? "\n" : ""))
+                write(
+                    "\r\(stage.padding(toLength: 18, withPad: " ", startingAt: 0)) \(bar) \(counts) \(ProgressDisplay.clock(elapsed))\(eta)\u{1B}[K"
+                        + (finished ? "\n" : ""))
                 if finished { self.stage = "" }
             } else {
                 write("\(stage): \(counts) (\(ProgressDisplay.clock(elapsed))\(eta))\n")
@@ -46,7 +50,10 @@ final class ProgressDisplay: @unchecked Sendable {
     /// A line of its own, between progress updates.
     func message(_ text: String) {
         lock.withLock {
-            if terminal && !stage.isEmpty { write("\n"); stage = "" }
+            if terminal && !stage.isEmpty {
+                write("\n")
+                stage = ""
+            }
             write(text + "\n")
         }
     }

@@ -24,12 +24,14 @@ struct Retune: ParsableCommand {
     @Option(parsing: .unconditional, help: "The new threshold: a score from 0 to 1.")
     var threshold: Float?
 
-    @Option(name: .customLong("target-fa-per-hour"), parsing: .unconditional,
-            help: "Instead of --threshold: false accepts per hour on the --negative audio the new threshold allows.")
+    @Option(
+        name: .customLong("target-fa-per-hour"), parsing: .unconditional,
+        help: "Instead of --threshold: false accepts per hour on the --negative audio the new threshold allows.")
     var targetFAPerHour: Double?
 
-    @Option(name: .customLong("negative"), parsing: .upToNextOption,
-            help: ArgumentHelp("Audio that never says the wake word: files or folders (searched recursively). Repeatable.", valueName: "path"))
+    @Option(
+        name: .customLong("negative"), parsing: .upToNextOption,
+        help: ArgumentHelp("Audio that never says the wake word: files or folders (searched recursively). Repeatable.", valueName: "path"))
     var negatives: [String] = []
 
     @Option(help: "A new name, reported with detections.")
@@ -47,7 +49,9 @@ struct Retune: ParsableCommand {
     @OptionGroup var encoder: EncoderOptions
 
     func validate() throws {
-        guard threshold == nil || targetFAPerHour == nil else { throw ValidationError("give --threshold or --target-fa-per-hour, not both") }
+        guard threshold == nil || targetFAPerHour == nil else {
+            throw ValidationError("give --threshold or --target-fa-per-hour, not both")
+        }
         guard threshold != nil || targetFAPerHour != nil || name != nil else {
             throw ValidationError("give a new --threshold, a --target-fa-per-hour with --negative audio, or a new --name")
         }
@@ -74,17 +78,19 @@ struct Retune: ParsableCommand {
             let rates = try falseAcceptRates(of: original, on: negativeFiles)
             let rate = targetFAPerHour.map(rates.threshold(forFAPerHour:)) ?? rates.at(threshold ?? original.threshold)
             retuned.threshold = rate.threshold
-            measured = Retuning.Measurement(negativeFiles: negativeFiles.count, negativeSeconds: rates.hours * 3600, falseAccepts: rate.falseAccepts,
-                                            faPerHour: rate.perHour, extrapolated: rate.extrapolated)
+            measured = Retuning.Measurement(
+                negativeFiles: negativeFiles.count, negativeSeconds: rates.hours * 3600, falseAccepts: rate.falseAccepts,
+                faPerHour: rate.perHour, extrapolated: rate.extrapolated)
         } else if let threshold {
             retuned.threshold = threshold
         }
         retuned.name = name ?? original.name
-        retuned.retuning = Retuning(trainedThreshold: original.retuning?.trainedThreshold ?? original.threshold,
-                                    trainedName: original.retuning?.trainedName ?? original.name,
-                                    date: ISO8601DateFormatter().string(from: Date()),
-                                    targetFAPerHour: targetFAPerHour ?? (threshold == nil ? original.retuning?.targetFAPerHour : nil),
-                                    measured: measured ?? (retuned.threshold == original.threshold ? original.retuning?.measured : nil))
+        retuned.retuning = Retuning(
+            trainedThreshold: original.retuning?.trainedThreshold ?? original.threshold,
+            trainedName: original.retuning?.trainedName ?? original.name,
+            date: ISO8601DateFormatter().string(from: Date()),
+            targetFAPerHour: targetFAPerHour ?? (threshold == nil ? original.retuning?.targetFAPerHour : nil),
+            measured: measured ?? (retuned.threshold == original.threshold ? original.retuning?.measured : nil))
         try ModelFile.write(retuned, to: output)
         print(String(format: "wrote %@: \"%@\", threshold %.4f (was %.4f)", output, retuned.name, retuned.threshold, original.threshold))
         if let measured {
@@ -103,19 +109,24 @@ struct Retune: ParsableCommand {
         var evaluator = Evaluator(encoder: whisper, model: model)
         if let threads { evaluator.threads = threads }
         let display = ProgressDisplay(quiet: quiet)
-        return FalseAcceptRates(try evaluator.evaluate(positives: [], negatives: files, noise: [],
-                                                       progress: { display.update($0, done: $1, total: $2) },
-                                                       warn: { display.message("warning: \($0)") },
-                                                       isCancelled: { Interrupt.requested }))
+        return FalseAcceptRates(
+            try evaluator.evaluate(
+                positives: [], negatives: files, noise: [],
+                progress: { display.update($0, done: $1, total: $2) },
+                warn: { display.message("warning: \($0)") },
+                isCancelled: { Interrupt.requested }))
     }
 
     /// Fails if `output` is `input` under another name (a link, "./", a hard link).
     static func refuseToOverwrite(input: String, output: String) throws {
         var (a, b) = (stat(), stat())
-        let same = URL(fileURLWithPath: input).resolvingSymlinksInPath().standardizedFileURL == URL(fileURLWithPath: output).resolvingSymlinksInPath().standardizedFileURL
+        let same =
+            URL(fileURLWithPath: input).resolvingSymlinksInPath().standardizedFileURL
+            == URL(fileURLWithPath: output).resolvingSymlinksInPath().standardizedFileURL
             || (stat(input, &a) == 0 && stat(output, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
         if same {
-            throw WakeWordError.invalidInput("\(output): this is the input model; retune never changes it, so write the retuned model to another file")
+            throw WakeWordError.invalidInput(
+                "\(output): this is the input model; retune never changes it, so write the retuned model to another file")
         }
     }
 }

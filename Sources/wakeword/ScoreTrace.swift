@@ -18,7 +18,8 @@ final class ScoreTrace {
     /// Adds a hop of `file` (as `DetectEvent.file` names it).
     func add(_ score: HopScore, file: String) {
         guard failure == nil else { return }
-        pending += String(format: "%.2f,%@,%.5f,%@\n", score.time, ScoreTrace.field(models[score.model]), score.score, ScoreTrace.field(file))
+        pending += String(
+            format: "%.2f,%@,%.5f,%@\n", score.time, ScoreTrace.field(models[score.model]), score.score, ScoreTrace.field(file))
         if pending.utf8.count > 1 << 16 {
             do { try flush() } catch { failure = error }
         }

@@ -40,8 +40,9 @@ struct Serve: ParsableCommand {
             return model
         }
         BLAS.setThreads(1)
-        let service = try WyomingService(models: wakeModels, encoder: try encoder.load(), refractory: selection.refractory,
-                                         modelPaths: chosen.map(\.path))
+        let service = try WyomingService(
+            models: wakeModels, encoder: try encoder.load(), refractory: selection.refractory,
+            modelPaths: chosen.map(\.path))
         StopSignal.install()
         let server = try WyomingServer(service: service, address: address, maximumClients: maximumClients, log: Serve.log)
         let names = zip(wakeModels, service.detector(names: nil).thresholds).map { String(format: "%@ (fires at %.3f)", $0.name, $1) }

@@ -16,7 +16,8 @@ struct ThresholdArgument: ExpressibleByArgument, Equatable {
         if let score = Float(argument) {
             self.init(name: nil, score: score)
         } else if let equals = argument.lastIndex(of: "="), equals != argument.startIndex,
-                  let score = Float(argument[argument.index(after: equals)...]) {
+            let score = Float(argument[argument.index(after: equals)...])
+        {
             self.init(name: String(argument[..<equals]), score: score)
         } else {
             return nil

@@ -29,7 +29,9 @@ struct Train: ParsableCommand {
 
     @OptionGroup var settings: TrainingSettings
 
-    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Feature cache folder (default: $WAKEWORD_CACHE or ~/.cache/wakeword).", valueName: "dir"))
+    @Option(
+        name: .customLong("cache-dir"),
+        help: ArgumentHelp("Feature cache folder (default: $WAKEWORD_CACHE or ~/.cache/wakeword).", valueName: "dir"))
     var cacheDirectory: String?
 
     @Flag(name: .customLong("no-cache"), help: "Do not read or write the feature cache.")
@@ -48,15 +50,18 @@ struct Train: ParsableCommand {
     private func work() throws {
         let outputDirectory = (output as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: outputDirectory.isEmpty ? "." : outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: outputDirectory.isEmpty ? "." : outputDirectory, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
             throw WakeWordError.writeFailed(path: output, reason: "directory \(outputDirectory) does not exist")
         }
         let defaults = DefaultPaths.negatives
         let positiveFiles = try AudioPaths.expand(audio.positives, what: "positive")
         let negativeFiles = try AudioPaths.expand(audio.negatives.isEmpty ? defaults : audio.negatives, what: "negative")
         guard !negativeFiles.isEmpty else {
-            throw WakeWordError.invalidInput("no default negatives found (looked in \(DefaultPaths.negativesSearched.joined(separator: ", ")));"
-                + " pass --negative with audio that never says the wake word")
+            throw WakeWordError.invalidInput(
+                "no default negatives found (looked in \(DefaultPaths.negativesSearched.joined(separator: ", ")));"
+                    + " pass --negative with audio that never says the wake word")
         }
         // The default noise always joins the user's (each file once).
         var seenNoise = Set<String>()
@@ -83,26 +88,43 @@ struct Train: ParsableCommand {
 
         let summary = outcome.model.training
         let calibration = outcome.calibration
-        print("wrote \(output): \"\(outcome.model.name)\", layer \(outcome.model.layer), \(outcome.model.head.kind) head, \(outcome.model.windowing)")
-        print(String(format: "clips: %d used, %d skipped; negatives: %d files, %.1f min",
-                     summary.positiveClips, summary.positiveClipsSkipped, summary.negativeFiles, summary.negativeSeconds / 60))
-        print(String(format: "threshold %.4f: expected %.1f%% false rejects, %.2f false accepts per hour (cross-validated%@)",
-                     calibration.threshold, 100 * outcome.expectedFRR, calibration.expectedFAPerHour,
-                     calibration.extrapolated ? String(format: "; extrapolated beyond the %.1f min of negatives, %d false accepts in them",
-                                                       summary.calibrationSeconds / 60, calibration.observedEvents) : ""))
-        print(String(format: "took %.1f s; feature cache: %d reused, %d computed", Date().timeIntervalSince(started), outcome.cacheHits, outcome.cacheMisses))
+        print(
+            "wrote \(output): \"\(outcome.model.name)\", layer \(outcome.model.layer), \(outcome.model.head.kind) head, \(outcome.model.windowing)"
+        )
+        print(
+            String(
+                format: "clips: %d used, %d skipped; negatives: %d files, %.1f min",
+                summary.positiveClips, summary.positiveClipsSkipped, summary.negativeFiles, summary.negativeSeconds / 60))
+        print(
+            String(
+                format: "threshold %.4f: expected %.1f%% false rejects, %.2f false accepts per hour (cross-validated%@)",
+                calibration.threshold, 100 * outcome.expectedFRR, calibration.expectedFAPerHour,
+                calibration.extrapolated
+                    ? String(
+                        format: "; extrapolated beyond the %.1f min of negatives, %d false accepts in them",
+                        summary.calibrationSeconds / 60, calibration.observedEvents) : ""))
+        print(
+            String(
+                format: "took %.1f s; feature cache: %d reused, %d computed", Date().timeIntervalSince(started), outcome.cacheHits,
+                outcome.cacheMisses))
         let hours = summary.calibrationSeconds / 3600
         if calibration.limitedByFalseRejects {
-            display.message(String(format: "warning: at %g false accepts per hour this model would miss more than %.0f%% of the held-out clips;"
-                + " its threshold keeps %.0f%% of them instead and will fire more often than that (%d times in the %.0f min of negatives)."
-                + " Give more clips of the word (20 or more) and more negative audio.", options.targetFAPerHour,
-                100 * options.maximumExpectedFRR, 100 * (1 - outcome.expectedFRR), calibration.observedEvents, 60 * hours))
+            display.message(
+                String(
+                    format: "warning: at %g false accepts per hour this model would miss more than %.0f%% of the held-out clips;"
+                        + " its threshold keeps %.0f%% of them instead and will fire more often than that (%d times in the %.0f min of negatives)."
+                        + " Give more clips of the word (20 or more) and more negative audio.", options.targetFAPerHour,
+                    100 * options.maximumExpectedFRR, 100 * (1 - outcome.expectedFRR), calibration.observedEvents, 60 * hours))
         } else if options.targetFAPerHour * hours < 0.25 {
             // Only a binary run from the checkout can point at the checkout's set-up script.
-            let fetch = DefaultPaths.projectRoot == nil ? "" : " (scripts/setup --negatives adds eight hours of speech to the default negatives)"
-            display.message(String(format: "warning: %.0f minutes of negative audio cannot show %g false accepts per hour; the threshold extrapolates far beyond it"
-                + " and may miss many words. Give an hour or more of audio from where the detector will run with --negative%@, or ask for"
-                + " --target-fa-per-hour %.0f.", 60 * hours, options.targetFAPerHour, fetch, max(1, (1 / hours).rounded(.up))))
+            let fetch =
+                DefaultPaths.projectRoot == nil ? "" : " (scripts/setup --negatives adds eight hours of speech to the default negatives)"
+            display.message(
+                String(
+                    format:
+                        "warning: %.0f minutes of negative audio cannot show %g false accepts per hour; the threshold extrapolates far beyond it"
+                        + " and may miss many words. Give an hour or more of audio from where the detector will run with --negative%@, or ask for"
+                        + " --target-fa-per-hour %.0f.", 60 * hours, options.targetFAPerHour, fetch, max(1, (1 / hours).rounded(.up))))
         }
     }
 }

@@ -4,8 +4,11 @@ import WakeWord
 /// `train`'s choices about the model, turned into `TrainingOptions` in one place
 /// (`trainingOptions`); the name and the thread count come from elsewhere.
 struct TrainingSettings: ParsableArguments {
-    @Option(parsing: .unconditional,
-            help: "Encoder block the head reads (1...4 for tiny.en; default \(TrainingOptions.defaultLayer)). Lower is cheaper at detection time.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Encoder block the head reads (1...4 for tiny.en; default \(TrainingOptions.defaultLayer)). Lower is cheaper at detection time."
+    )
     var layer: Int?
 
     @Option(help: "Head on top of the encoder: mlp (one hidden layer of 32) or linear.")
@@ -17,26 +20,33 @@ struct TrainingSettings: ParsableArguments {
     @Option(parsing: .unconditional, help: "Scenes per clip with other speech in the word's place, trained as negatives.")
     var replacements: Int = TrainingOptions().replacementsPerClip
 
-    @Option(name: .customLong("noisy-negatives"), parsing: .unconditional,
-            help: "Fraction of the negative streams mixed with noise at 0 to 20 dB SNR.")
+    @Option(
+        name: .customLong("noisy-negatives"), parsing: .unconditional,
+        help: "Fraction of the negative streams mixed with noise at 0 to 20 dB SNR.")
     var noisyNegatives: Double = TrainingOptions().noisyNegatives
 
-    @Option(name: .customLong("target-fa-per-hour"), parsing: .unconditional, help: "False accepts per hour the threshold is calibrated for.")
+    @Option(
+        name: .customLong("target-fa-per-hour"), parsing: .unconditional, help: "False accepts per hour the threshold is calibrated for.")
     var targetFAPerHour: Double = TrainingOptions().targetFAPerHour
 
     @Option(parsing: .unconditional, help: "Seconds of audio per encoder pass (default 1).")
     var window: Double?
 
-    @Option(parsing: .unconditional,
-            help: "Seconds between encoder passes (default 0.5); the window minus the stride is each pass's left context.")
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds between encoder passes (default 0.5); the window minus the stride is each pass's left context.")
     var stride: Double?
 
-    @Option(parsing: .unconditional,
-            help: "Seconds at the end of each pass that the next pass also attends to (attention memory: left context without re-encoding; needs --stride equal to --window).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Seconds at the end of each pass that the next pass also attends to (attention memory: left context without re-encoding; needs --stride equal to --window)."
+    )
     var memory: Double?
 
-    @Option(parsing: .unconditional,
-            help: "Hops (0.1 s each) whose scores are averaged before the threshold, in calibration as in detection; 1 scores each hop alone.")
+    @Option(
+        parsing: .unconditional,
+        help: "Hops (0.1 s each) whose scores are averaged before the threshold, in calibration as in detection; 1 scores each hop alone.")
     var smoothing: Int = TrainingOptions().smoothing
 
     @Option(parsing: .unconditional, help: "Seed for augmentation, splits and initial weights.")

@@ -21,7 +21,8 @@ struct UnknownOption {
     /// of the subcommand it names, or nil; nothing after a "--" terminator is an option.
     static func find(in arguments: [String], root: ParsableCommand.Type) -> UnknownOption? {
         guard let first = arguments.first,
-              let command = root.configuration.subcommands.first(where: { $0._commandName == first }) else { return nil }
+            let command = root.configuration.subcommands.first(where: { $0._commandName == first })
+        else { return nil }
         let known = longOptions(of: command, root: root)
         for argument in arguments.dropFirst() {
             if argument == "--" { break }

@@ -27,12 +27,14 @@ struct WakeWordCommand: ParsableCommand {
     static func main() {
         if let unknown = UnknownOption.find(in: Array(CommandLine.arguments.dropFirst()), root: self) {
             let usage = usageString(for: unknown.command)
-            FileHandle.standardError.write(Data("""
-                Error: \(unknown.message)
-                Usage: \(usage)
-                  See 'wakeword \(unknown.command._commandName) --help' for more information.
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    Error: \(unknown.message)
+                    Usage: \(usage)
+                      See 'wakeword \(unknown.command._commandName) --help' for more information.
 
-                """.utf8))
+                    """.utf8))
             Foundation.exit(64)
         }
         main(nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 @Suite("Audio") struct AudioTests {
@@ -14,9 +15,12 @@ import Testing
         return 2 * (re * re + im * im).squareRoot() / Double(x.count)
     }
 
-    @Test("every encoding and rate reads as 16 kHz mono with the tone preserved",
-          arguments: [(AudioWriter.Encoding.wav16, 44_100), (.wavU8, 16_000), (.wav24, 48_000), (.wav32, 22_050),
-                      (.wavFloat, 8_000), (.flac16, 44_100), (.flac24, 96_000), (.oggVorbis, 44_100), (.wav16, 384_000)])
+    @Test(
+        "every encoding and rate reads as 16 kHz mono with the tone preserved",
+        arguments: [
+            (AudioWriter.Encoding.wav16, 44_100), (.wavU8, 16_000), (.wav24, 48_000), (.wav32, 22_050),
+            (.wavFloat, 8_000), (.flac16, 44_100), (.flac24, 96_000), (.oggVorbis, 44_100), (.wav16, 384_000),
+        ])
     func readsAnyEncoding(encoding: AudioWriter.Encoding, rate: Int) throws {
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -57,8 +61,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/speechlike.wav"
         var generator = SplitMix64(seed: 3)
-        try AudioWriter.write((0..<90_000).map { _ in Float.random(in: -0.3...0.3, using: &generator) },
-                              sampleRate: 44_100, encoding: .wavFloat, to: path)
+        try AudioWriter.write(
+            (0..<90_000).map { _ in Float.random(in: -0.3...0.3, using: &generator) },
+            sampleRate: 44_100, encoding: .wavFloat, to: path)
         let whole = try AudioReader(path: path).readAll()
         let reader = try AudioReader(path: path)
         var chunked: [Float] = []

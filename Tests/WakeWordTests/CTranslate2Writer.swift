@@ -54,33 +54,47 @@ struct CTranslate2Writer {
             out.append(contentsOf: e.bytes)
         }
         u32(UInt32(aliases.count))
-        for (alias, target) in aliases { string(alias); string(target) }
+        for (alias, target) in aliases {
+            string(alias)
+            string(target)
+        }
         return out
     }
 
     /// A complete Whisper-shaped encoder with small sizes and seeded weights.
-    static func tinyWhisper(width: Int = 8, heads: Int = 2, layers: Int = 2, mels: Int = 4, context: Int = 16,
-                            seed: UInt64 = 7) -> CTranslate2Writer {
+    static func tinyWhisper(
+        width: Int = 8, heads: Int = 2, layers: Int = 2, mels: Int = 4, context: Int = 16,
+        seed: UInt64 = 7
+    ) -> CTranslate2Writer {
         var writer = CTranslate2Writer()
         var generator = SplitMix64(seed: seed)
         func random(_ shape: [Int]) -> [Float] {
             (0..<shape.reduce(1, *)).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
         }
         func add(_ name: String, _ shape: [Int]) { writer.add(name, shape, random(shape)) }
-        add("encoder/conv1/weight", [width, mels, 3]); add("encoder/conv1/bias", [width])
-        add("encoder/conv2/weight", [width, width, 3]); add("encoder/conv2/bias", [width])
+        add("encoder/conv1/weight", [width, mels, 3])
+        add("encoder/conv1/bias", [width])
+        add("encoder/conv2/weight", [width, width, 3])
+        add("encoder/conv2/bias", [width])
         add("encoder/position_encodings/encodings", [context, width])
         writer.add("encoder/num_heads", [], [Float(heads)], as: .int16)
         for i in 0..<layers {
             let p = "encoder/layer_\(i)"
-            add("\(p)/self_attention/layer_norm/gamma", [width]); add("\(p)/self_attention/layer_norm/beta", [width])
-            add("\(p)/self_attention/linear_0/weight", [3 * width, width]); add("\(p)/self_attention/linear_0/bias", [3 * width])
-            add("\(p)/self_attention/linear_1/weight", [width, width]); add("\(p)/self_attention/linear_1/bias", [width])
-            add("\(p)/ffn/layer_norm/gamma", [width]); add("\(p)/ffn/layer_norm/beta", [width])
-            add("\(p)/ffn/linear_0/weight", [4 * width, width]); add("\(p)/ffn/linear_0/bias", [4 * width])
-            add("\(p)/ffn/linear_1/weight", [width, 4 * width]); add("\(p)/ffn/linear_1/bias", [width])
+            add("\(p)/self_attention/layer_norm/gamma", [width])
+            add("\(p)/self_attention/layer_norm/beta", [width])
+            add("\(p)/self_attention/linear_0/weight", [3 * width, width])
+            add("\(p)/self_attention/linear_0/bias", [3 * width])
+            add("\(p)/self_attention/linear_1/weight", [width, width])
+            add("\(p)/self_attention/linear_1/bias", [width])
+            add("\(p)/ffn/layer_norm/gamma", [width])
+            add("\(p)/ffn/layer_norm/beta", [width])
+            add("\(p)/ffn/linear_0/weight", [4 * width, width])
+            add("\(p)/ffn/linear_0/bias", [4 * width])
+            add("\(p)/ffn/linear_1/weight", [width, 4 * width])
+            add("\(p)/ffn/linear_1/bias", [width])
         }
-        add("encoder/layer_norm/gamma", [width]); add("encoder/layer_norm/beta", [width])
+        add("encoder/layer_norm/gamma", [width])
+        add("encoder/layer_norm/beta", [width])
         add("decoder/embeddings/weight", [5, width])
         writer.aliases = [("decoder/projection/weight", "decoder/embeddings/weight")]
         return writer

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 /// The help every command prints, as a terminal shows it.
@@ -28,7 +29,9 @@ import Testing
     @Test("every command shows an example of itself", arguments: commands)
     func example(command: String) throws {
         let text = try CommandLineHelpTests.help([command])
-        #expect(text.contains("\nExample") && text.split(separator: "\n").contains { $0.hasPrefix("  ") && $0.contains("wakeword \(command) ") }, "\(command)")
+        #expect(
+            text.contains("\nExample")
+                && text.split(separator: "\n").contains { $0.hasPrefix("  ") && $0.contains("wakeword \(command) ") }, "\(command)")
     }
 
     @Test("each option states its default at most once", arguments: commands)
@@ -40,10 +43,13 @@ import Testing
 
     @Test("usage lines show required options as required")
     func usage() throws {
-        let detect = try CommandLineHelpTests.help(["detect"]), eval = try CommandLineHelpTests.help(["eval"]), train = try CommandLineHelpTests.help(["train"])
+        let detect = try CommandLineHelpTests.help(["detect"])
+        let eval = try CommandLineHelpTests.help(["eval"])
+        let train = try CommandLineHelpTests.help(["train"])
         let line = { (text: String) in text.split(separator: "\n").first { $0.hasPrefix("USAGE:") }.map(String.init) ?? "" }
         #expect(line(detect).contains(" --model <path[:score]> ...") && !line(detect).contains("[--model"), "\(line(detect))")
-        #expect(line(eval).contains(" --model <model.wakeword> --negative <path> ...") && !line(eval).contains("[--negative"), "\(line(eval))")
+        #expect(
+            line(eval).contains(" --model <model.wakeword> --negative <path> ...") && !line(eval).contains("[--negative"), "\(line(eval))")
         #expect(line(train).contains(" --positive <path> ...") && !line(train).contains("[--positive"), "\(line(train))")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 /// What the tool says when the command line or the audio is not what it expects.
@@ -9,9 +10,15 @@ import Testing
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for (arguments, message) in [
-            (["train", "--postive", TestPaths.sample("alexa/train"), "--output", "\(directory)/m.wakeword"], "Unknown option '--postive'. Did you mean '--positive'?"),
+            (
+                ["train", "--postive", TestPaths.sample("alexa/train"), "--output", "\(directory)/m.wakeword"],
+                "Unknown option '--postive'. Did you mean '--positive'?"
+            ),
             (["detect", "--modle", "\(directory)/m.wakeword", "x.wav"], "Unknown option '--modle'. Did you mean '--model'?"),
-            (["eval", "--model", "m.wakeword", "--negative", "n.wav", "--output=\(directory)/r", "--snt=5"], "Unknown option '--snt'. Did you mean '--snr'?"),
+            (
+                ["eval", "--model", "m.wakeword", "--negative", "n.wav", "--output=\(directory)/r", "--snt=5"],
+                "Unknown option '--snt'. Did you mean '--snr'?"
+            ),
             (["eval", "--xyzzy"], "Unknown option '--xyzzy'"),
         ] {
             let run = try runTool(arguments)
@@ -29,8 +36,12 @@ import Testing
             let run = try runTool(["train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword"] + arguments)
             #expect(run.status == 64 && run.stderrLines.first == "Error: --copies must be at least 1", "\(arguments): \(run.stderr)")
         }
-        let layer = try runTool(["embed", TestPaths.sample("alexa/train/\(try FileManager.default.contentsOfDirectory(atPath: TestPaths.sample("alexa/train")).sorted()[0])"),
-                                 "--output", "/tmp/never.npy", "--layer", "-2"])
+        let layer = try runTool([
+            "embed",
+            TestPaths.sample(
+                "alexa/train/\(try FileManager.default.contentsOfDirectory(atPath: TestPaths.sample("alexa/train")).sorted()[0])"),
+            "--output", "/tmp/never.npy", "--layer", "-2",
+        ])
         #expect(layer.status != 0 && layer.stderrLines.last == "Error: --layer -2 is outside 1...4 for this encoder", "\(layer.stderr)")
     }
 

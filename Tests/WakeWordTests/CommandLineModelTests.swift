@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 /// `info` and `retune`: looking inside a model and moving its operating point.
@@ -38,17 +39,18 @@ import Testing
         try ModelFile.write(model, to: path)
         let run = try runTool(["info", path])
         #expect(run.status == 0 && run.stderr.isEmpty)
-        #expect(run.stdout == """
-            \(path)
-              name:       toaster
-              threshold:  0.8123, calibrated by training for 0.5 false accepts per hour
-              expected:   4.2 % of words missed, 0.45 false accepts per hour (cross-validated; 15.6 min of negative audio)
-              detection:  encoder block 2, a linear head; 1 s windows every 0.5 s; a score every 0.1 s from the last 1 s and 0.3 s; score averaged over 3 hops; 0.5 s refractory
-              training:   12 clips of the word (1 skipped), 24 copies each, 4321 examples; 63 negative files (13.0 min); seed 7
-              trained:    2025-01-02T03:04:05Z with wakeword 0.1.0
-              encoder:    \(encoder.identity)
+        #expect(
+            run.stdout == """
+                \(path)
+                  name:       toaster
+                  threshold:  0.8123, calibrated by training for 0.5 false accepts per hour
+                  expected:   4.2 % of words missed, 0.45 false accepts per hour (cross-validated; 15.6 min of negative audio)
+                  detection:  encoder block 2, a linear head; 1 s windows every 0.5 s; a score every 0.1 s from the last 1 s and 0.3 s; score averaged over 3 hops; 0.5 s refractory
+                  training:   12 clips of the word (1 skipped), 24 copies each, 4321 examples; 63 negative files (13.0 min); seed 7
+                  trained:    2025-01-02T03:04:05Z with wakeword 0.1.0
+                  encoder:    \(encoder.identity)
 
-            """)
+                """)
         let header = try CommandLineModelTests.header(path)
         #expect(header["file"] as? String == path && header["name"] as? String == "toaster" && header["layer"] as? Int == 2)
         #expect(abs((header["threshold"] as? Double ?? 0) - 0.8123) < 1e-6 && header["retuning"] == nil)
@@ -62,8 +64,12 @@ import Testing
         #expect(try runTool(["info", "--json", path, other]).stdout.split(separator: "\n").count == 2)
         try Data("WAKEWORD".utf8).write(to: URL(fileURLWithPath: "\(fixture.directory)/bad.wakeword"))
         let bad = try runTool(["info", path, "\(fixture.directory)/bad.wakeword"])
-        #expect(bad.status != 0 && bad.stdout.isEmpty && bad.stderrLines == ["Error: \(fixture.directory)/bad.wakeword: not a usable wake-word model: it does not start with the WAKEWORD signature"],
-                "\(bad.stderr)")
+        #expect(
+            bad.status != 0 && bad.stdout.isEmpty
+                && bad.stderrLines == [
+                    "Error: \(fixture.directory)/bad.wakeword: not a usable wake-word model: it does not start with the WAKEWORD signature"
+                ],
+            "\(bad.stderr)")
     }
 
     @Test("retune --threshold with negatives: the new threshold, its false accepts there, stored and used")
@@ -74,13 +80,18 @@ import Testing
         let output = "\(fixture.directory)/strict.wakeword"
         let run = try runTool(["retune", model, "--threshold", "0.52", "--negative", fixture.clip, "--output", output, "--quiet"])
         // At 0.52 the clip fires once (4.70 s, 0.523) in 20 s: 180 per hour.
-        #expect(run.status == 0 && run.stdout == """
-            wrote \(output): "random6", threshold 0.5200 (was 0.5000)
-            on the negative audio: 1 false accept in 20.0 s of negative audio (1 file): 180.00 per hour
+        #expect(
+            run.status == 0
+                && run.stdout == """
+                    wrote \(output): "random6", threshold 0.5200 (was 0.5000)
+                    on the negative audio: 1 false accept in 20.0 s of negative audio (1 file): 180.00 per hour
 
-            """, "\(run.stdout) \(run.stderr)")
+                    """,
+            "\(run.stdout) \(run.stderr)")
         let lines = try runTool(["info", output]).stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("  threshold:  0.5200, set by retune on ") && $0.hasSuffix(" (training calibrated 0.5000)") }, "\(lines)")
+        #expect(
+            lines.contains { $0.hasPrefix("  threshold:  0.5200, set by retune on ") && $0.hasSuffix(" (training calibrated 0.5000)") },
+            "\(lines)")
         #expect(lines.contains("  measured:   1 false accept in 20.0 s of negative audio (1 file): 180.00 per hour"))
         #expect(lines.contains { $0.hasPrefix("  expected:   at training's threshold 0.5000: ") })
         let retuning = try #require(try CommandLineModelTests.header(output)["retuning"] as? [String: Any])
@@ -90,7 +101,9 @@ import Testing
         #expect(detected == [.init(time: "4.70", model: "random6", score: "0.523", file: fixture.clip)])
         // Without negatives the rate is not claimed.
         let blind = try runTool(["retune", model, "--threshold", "0.6", "--output", "\(fixture.directory)/blind.wakeword"])
-        #expect(blind.stdout.hasSuffix("false accepts at the new threshold not measured: give --negative audio, or check with wakeword eval\n"), "\(blind.stdout)")
+        #expect(
+            blind.stdout.hasSuffix("false accepts at the new threshold not measured: give --negative audio, or check with wakeword eval\n"),
+            "\(blind.stdout)")
     }
 
     @Test("retune --target-fa-per-hour: the lowest threshold the negatives allow, extrapolated when they are too short")
@@ -101,16 +114,23 @@ import Testing
         // 360 per hour over 20 s allows 2 false accepts.
         let output = "\(fixture.directory)/two.wakeword"
         let run = try runTool(["retune", model, "--target-fa-per-hour", "360", "--negative", fixture.clip, "--output", output, "--quiet"])
-        #expect(run.status == 0 && run.stdout.hasSuffix("on the negative audio: 2 false accepts in 20.0 s of negative audio (1 file): 360.00 per hour\n"), "\(run.stdout)")
+        #expect(
+            run.status == 0
+                && run.stdout.hasSuffix("on the negative audio: 2 false accepts in 20.0 s of negative audio (1 file): 360.00 per hour\n"),
+            "\(run.stdout)")
         let threshold = Float(try CommandLineModelTests.header(output)["threshold"] as? Double ?? 0)
         #expect(CommandLineDetectTests.Event.all(try runTool(["detect", "--model", output, fixture.clip])).count == 2)
         let lower = try runTool(["detect", "--model", model, "--threshold", String(threshold - 0.0005), fixture.clip])
         #expect(CommandLineDetectTests.Event.all(lower).count >= 3, "\(lower.stdout)")
         // 0.5 per hour cannot show in 20 s: extrapolated above every score there (the highest is 0.530).
         let far = "\(fixture.directory)/far.wakeword"
-        let extrapolated = try runTool(["retune", model, "--target-fa-per-hour", "0.5", "--negative", fixture.clip, "--output", far, "--quiet"])
-        #expect(extrapolated.stdout.hasSuffix("on the negative audio: 0 false accepts in 20.0 s of negative audio (1 file), too short to show the rate:"
-            + " 0.50 per hour extrapolated from its highest scores\n"), "\(extrapolated.stdout)")
+        let extrapolated = try runTool([
+            "retune", model, "--target-fa-per-hour", "0.5", "--negative", fixture.clip, "--output", far, "--quiet",
+        ])
+        #expect(
+            extrapolated.stdout.hasSuffix(
+                "on the negative audio: 0 false accepts in 20.0 s of negative audio (1 file), too short to show the rate:"
+                    + " 0.50 per hour extrapolated from its highest scores\n"), "\(extrapolated.stdout)")
         #expect((try CommandLineModelTests.header(far)["threshold"] as? Double ?? 0) > 0.53)
         #expect(try runTool(["detect", "--model", far, fixture.clip]).stdout.isEmpty)
     }
@@ -125,24 +145,39 @@ import Testing
         let renamed = "\(fixture.directory)/renamed.wakeword"
         try Data("an older file".utf8).write(to: URL(fileURLWithPath: renamed))
         let rename = try runTool(["retune", strict, "--name", "toaster", "--output", renamed])
-        #expect(rename.status == 0 && rename.stdout == "wrote \(renamed): \"toaster\", threshold 0.5200 (was 0.5200)\n", "\(rename.stdout) \(rename.stderr)")
+        #expect(
+            rename.status == 0 && rename.stdout == "wrote \(renamed): \"toaster\", threshold 0.5200 (was 0.5200)\n",
+            "\(rename.stdout) \(rename.stderr)")
         let lines = try runTool(["info", renamed]).stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains("  name:       toaster (trained as random6)") && lines.contains("  measured:   1 false accept in 20.0 s of negative audio (1 file): 180.00 per hour"), "\(lines)")
+        #expect(
+            lines.contains("  name:       toaster (trained as random6)")
+                && lines.contains("  measured:   1 false accept in 20.0 s of negative audio (1 file): 180.00 per hour"), "\(lines)")
         #expect(CommandLineDetectTests.Event.all(try runTool(["detect", "--model", renamed, fixture.clip])).map(\.model) == ["toaster"])
         // The input under any of its names is refused, and left as it was.
         let before = try Data(contentsOf: URL(fileURLWithPath: strict))
         try FileManager.default.createSymbolicLink(atPath: "\(fixture.directory)/link.wakeword", withDestinationPath: strict)
         try FileManager.default.linkItem(atPath: strict, toPath: "\(fixture.directory)/hard.wakeword")
-        for output in [strict, "\(fixture.directory)/./strict.wakeword", "\(fixture.directory)/link.wakeword", "\(fixture.directory)/hard.wakeword"] {
+        for output in [
+            strict, "\(fixture.directory)/./strict.wakeword", "\(fixture.directory)/link.wakeword", "\(fixture.directory)/hard.wakeword",
+        ] {
             let run = try runTool(["retune", strict, "--threshold", "0.9", "--output", output])
-            #expect(run.status != 0 && run.stderrLines == ["Error: \(output): this is the input model; retune never changes it, so write the retuned model to another file"],
-                    "\(run.stderr)")
+            #expect(
+                run.status != 0
+                    && run.stderrLines == [
+                        "Error: \(output): this is the input model; retune never changes it, so write the retuned model to another file"
+                    ],
+                "\(run.stderr)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: strict)) == before)
-        for (arguments, message) in [(["--target-fa-per-hour", "1"], "--target-fa-per-hour needs --negative audio to read the rate from"),
-                                     (["--threshold", "0.6", "--target-fa-per-hour", "1", "--negative", fixture.clip], "give --threshold or --target-fa-per-hour, not both"),
-                                     ([], "give a new --threshold, a --target-fa-per-hour with --negative audio, or a new --name"),
-                                     (["--threshold", "1.5"], "--threshold must be between 0 and 1, not 1.5")] {
+        for (arguments, message) in [
+            (["--target-fa-per-hour", "1"], "--target-fa-per-hour needs --negative audio to read the rate from"),
+            (
+                ["--threshold", "0.6", "--target-fa-per-hour", "1", "--negative", fixture.clip],
+                "give --threshold or --target-fa-per-hour, not both"
+            ),
+            ([], "give a new --threshold, a --target-fa-per-hour with --negative audio, or a new --name"),
+            (["--threshold", "1.5"], "--threshold must be between 0 and 1, not 1.5"),
+        ] {
             let run = try runTool(["retune", strict, "--output", "\(fixture.directory)/x.wakeword"] + arguments)
             #expect(run.status == 64 && run.stderrLines.first == "Error: \(message)", "\(arguments): \(run.stderr)")
         }

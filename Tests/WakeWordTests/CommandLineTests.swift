@@ -1,12 +1,16 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 /// The `wakeword` tool as users run it: bad input, stdin, interrupted runs.
 @Suite("CommandLine", .serialized) struct CommandLineTests {
     /// A bad or unusual input file and what every command must make of it.
     struct Case: CustomStringConvertible {
-        enum Outcome { case error(String), works }
+        enum Outcome {
+            case error(String)
+            case works
+        }
         let name: String
         let path: String
         let outcome: Outcome
@@ -25,7 +29,8 @@ import Testing
         try AudioWriter.write(tone, encoding: .wav16, to: good)
         let goodBytes = try Data(contentsOf: URL(fileURLWithPath: good))
         var unsupported = goodBytes
-        unsupported[20] = 0x77; unsupported[21] = 0x77   // fmt chunk's format tag: no codec has 0x7777
+        unsupported[20] = 0x77
+        unsupported[21] = 0x77  // fmt chunk's format tag: no codec has 0x7777
         let zero = "\(directory)/zero-samples.wav"
         try AudioWriter.write([], encoding: .wav16, to: zero)
         let slow = "\(directory)/one-hertz.wav"
@@ -34,7 +39,8 @@ import Testing
         try AudioWriter.write(sine(frequency: 440, seconds: 1.2, rate: 384_000), sampleRate: 384_000, encoding: .wav16, to: fast)
         let eight = "\(directory)/eight-channels.wav"
         try AudioWriter.write(tone.flatMap { [Float](repeating: $0, count: 8) }, channels: 8, encoding: .wav24, to: eight)
-        let nan = "\(directory)/nan.wav", infinity = "\(directory)/infinity.wav"
+        let nan = "\(directory)/nan.wav"
+        let infinity = "\(directory)/infinity.wav"
         try AudioWriter.write(tone.enumerated().map { $0.offset == 8_000 ? .nan : $0.element }, encoding: .wavFloat, to: nan)
         try AudioWriter.write(tone.enumerated().map { $0.offset == 100 ? .infinity : $0.element }, encoding: .wavFloat, to: infinity)
         let empty = "\(directory)/folder-without-audio"
@@ -43,7 +49,9 @@ import Testing
         return [
             Case(name: "empty file", path: try write("empty.wav", Data()), outcome: .error("not usable audio")),
             Case(name: "zero samples", path: zero, outcome: .error("contains no audio samples")),
-            Case(name: "text named .wav", path: try write("text.wav", Data("RIFF? no, a shopping list\n".utf8)), outcome: .error("not usable audio")),
+            Case(
+                name: "text named .wav", path: try write("text.wav", Data("RIFF? no, a shopping list\n".utf8)),
+                outcome: .error("not usable audio")),
             Case(name: "truncated header", path: try write("truncated.wav", goodBytes.prefix(30)), outcome: .error("not usable audio")),
             Case(name: "unsupported encoding", path: try write("codec.wav", unsupported), outcome: .error("not usable audio")),
             Case(name: "1 Hz", path: slow, outcome: .error("sample rate 1 Hz is outside")),
@@ -93,7 +101,9 @@ import Testing
                 case .error(let text):
                     // train and eval take folders and name what they skipped; the others name the file.
                     expectCleanError(run, naming: item.path, saying: text, context)
-                    #expect(!FileManager.default.fileExists(atPath: "\(output).npy") && !FileManager.default.fileExists(atPath: "\(output).wakeword")
+                    #expect(
+                        !FileManager.default.fileExists(atPath: "\(output).npy")
+                            && !FileManager.default.fileExists(atPath: "\(output).wakeword")
                             && !FileManager.default.fileExists(atPath: output), "\(context) left output behind")
                 case .works where ["features", "embed", "detect"].contains(command):
                     #expect(run.status == 0 && !run.signalled, "\(context): \(run.stderr)")
@@ -125,7 +135,7 @@ import Testing
         let path = "\(directory)/overlong.wav"
         try AudioWriter.write(sine(frequency: 440, seconds: 1.2, rate: 16_000), encoding: .wav16, to: path)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        bytes.replaceSubrange(40..<44, with: [0x00, 0x00, 0x10, 0x00])   // the data chunk claims 1 MiB
+        bytes.replaceSubrange(40..<44, with: [0x00, 0x00, 0x10, 0x00])  // the data chunk claims 1 MiB
         try bytes.write(to: URL(fileURLWithPath: path))
         let run = try runTool(["features", path, "--output", "\(directory)/out.npy"])
         #expect(run.status == 0 && !run.signalled)
@@ -141,29 +151,53 @@ import Testing
         try AudioWriter.write(sine(frequency: 440, seconds: 2, rate: 16_000), to: clip)
         let model = try CommandLineTests.modelFile(in: directory)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
-        for (name, data, text) in [("truncated.wakeword", bytes.prefix(1_000), "truncated"), ("garbage.wakeword", Data("WAKEWORD".utf8 + [0, 1]), "signature"),
-                                   ("flipped.wakeword", { var d = bytes; d[30] ^= 0x01; return d }(), "checksum")] {
+        for (name, data, text) in [
+            ("truncated.wakeword", bytes.prefix(1_000), "truncated"), ("garbage.wakeword", Data("WAKEWORD".utf8 + [0, 1]), "signature"),
+            (
+                "flipped.wakeword",
+                {
+                    var d = bytes
+                    d[30] ^= 0x01
+                    return d
+                }(), "checksum"
+            ),
+        ] {
             let path = "\(directory)/\(name)"
             try data.write(to: URL(fileURLWithPath: path))
             expectCleanError(try runTool(["detect", "--model", path, clip]), naming: path, saying: text, name)
         }
         // A model trained on another encoder.
         var foreign = try DetectionTests.randomModel(encoder: try SharedEncoder.load(), threshold: nil)
-        foreign.encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper(width: 384, heads: 6, layers: 4, mels: 80, context: 4).data, path: "x")).identity
+        foreign.encoder = try WhisperEncoder(
+            model: try CTranslate2Model(
+                bytes: CTranslate2Writer.tinyWhisper(width: 384, heads: 6, layers: 4, mels: 80, context: 4).data, path: "x")
+        ).identity
         try ModelFile.write(foreign, to: "\(directory)/foreign.wakeword")
-        expectCleanError(try runTool(["detect", "--model", "\(directory)/foreign.wakeword", clip]), naming: "\(directory)/foreign.wakeword",
-                         saying: "trained on encoder", "model from another encoder")
+        expectCleanError(
+            try runTool(["detect", "--model", "\(directory)/foreign.wakeword", clip]), naming: "\(directory)/foreign.wakeword",
+            saying: "trained on encoder", "model from another encoder")
         // Encoders: another spec, a truncated file, a missing directory.
-        for (name, data, text) in [("other-spec", { var w = CTranslate2Writer.tinyWhisper(); w.spec = "TransformerSpec"; return w.data }(), "TransformerSpec"),
-                                   ("truncated", CTranslate2Writer.tinyWhisper().data.prefix(5_000), "truncated")] {
+        for (name, data, text) in [
+            (
+                "other-spec",
+                {
+                    var w = CTranslate2Writer.tinyWhisper()
+                    w.spec = "TransformerSpec"
+                    return w.data
+                }(), "TransformerSpec"
+            ),
+            ("truncated", CTranslate2Writer.tinyWhisper().data.prefix(5_000), "truncated"),
+        ] {
             let encoder = "\(directory)/encoder-\(name)"
             try FileManager.default.createDirectory(atPath: encoder, withIntermediateDirectories: true)
             try data.write(to: URL(fileURLWithPath: "\(encoder)/model.bin"))
-            expectCleanError(try runTool(["embed", clip, "--output", "\(directory)/o.npy", "--encoder", encoder]),
-                             naming: "\(encoder)/model.bin", saying: text, "encoder \(name)")
+            expectCleanError(
+                try runTool(["embed", clip, "--output", "\(directory)/o.npy", "--encoder", encoder]),
+                naming: "\(encoder)/model.bin", saying: text, "encoder \(name)")
         }
-        expectCleanError(try runTool(["embed", clip, "--output", "\(directory)/o.npy", "--encoder", "\(directory)/nowhere"]),
-                         naming: "\(directory)/nowhere", saying: "scripts/setup", "missing encoder")
+        expectCleanError(
+            try runTool(["embed", clip, "--output", "\(directory)/o.npy", "--encoder", "\(directory)/nowhere"]),
+            naming: "\(directory)/nowhere", saying: "scripts/setup", "missing encoder")
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/o.npy"))
     }
 
@@ -186,7 +220,9 @@ import Testing
         #expect(fromFile.stdout.replacingOccurrences(of: "\"file\": \"\(clip)\"", with: "\"file\": \"-\"") == fromStdin.stdout)
         for line in fromFile.stdout.split(separator: "\n") {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            #expect(object?["time"] is Double && object?["model"] as? String == "random3" && object?["score"] is Double && object?["file"] as? String == clip)
+            #expect(
+                object?["time"] is Double && object?["model"] as? String == "random3" && object?["score"] is Double
+                    && object?["file"] as? String == clip)
         }
         let empty = try runTool(["detect", "--model", model, "-"], input: Data())
         #expect(empty.status == 0 && empty.stdout.isEmpty)
@@ -199,7 +235,8 @@ import Testing
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let model = try CommandLineTests.modelFile(in: directory, threshold: 0.99995)
-        let clip = TestPaths.sample("alexa/heldout/\(try FileManager.default.contentsOfDirectory(atPath: TestPaths.sample("alexa/heldout")).sorted()[0])")
+        let clip = TestPaths.sample(
+            "alexa/heldout/\(try FileManager.default.contentsOfDirectory(atPath: TestPaths.sample("alexa/heldout")).sorted()[0])")
         let own = try runTool(["detect", "--model", model, clip, "--quiet"])
         #expect(own.status == 0)
         #expect(own.stderrLines.contains { $0.hasPrefix("warning: \(model): its threshold 0.99995 is so close to 1") }, "\(own.stderr)")
@@ -216,7 +253,8 @@ import Testing
     /// A small but real training run's arguments, writing `model` with `cache`.
     static func trainArguments(model: String, cache: String) -> [String] {
         let negatives = try! FileManager.default.contentsOfDirectory(atPath: TestPaths.sample("heldout-negatives")).sorted().prefix(3)
-        return ["train", "--positive", TestPaths.sample("alexa/train"), "--negative"] + negatives.map { TestPaths.sample("heldout-negatives/\($0)") }
+        return ["train", "--positive", TestPaths.sample("alexa/train"), "--negative"]
+            + negatives.map { TestPaths.sample("heldout-negatives/\($0)") }
             + ["--copies", "3", "--output", model, "--cache-dir", cache, "--quiet"]
     }
 
@@ -251,7 +289,8 @@ import Testing
         let run = try runTool(CommandLineTests.trainArguments(model: model, cache: cache))
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try ModelFile.read(path: model).name == "m")
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tmp") }
+        let leftovers =
+            try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tmp") }
             + ((try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []).filter { $0.hasSuffix(".tmp") }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }

@@ -1,13 +1,16 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 @Suite("Detection") struct DetectionTests {
-    @Test("every hop of any input is scored exactly once, in order", arguments: [
-        Windowing.standard,
-        Windowing(window: 32_000, stride: 16_000, hop: 1_600, pools: [16_000]),
-        Windowing(window: 24_000, stride: 8_000, hop: 1_600, pools: [16_000, 4_800]),
-    ])
+    @Test(
+        "every hop of any input is scored exactly once, in order",
+        arguments: [
+            Windowing.standard,
+            Windowing(window: 32_000, stride: 16_000, hop: 1_600, pools: [16_000]),
+            Windowing(window: 24_000, stride: 8_000, hop: 1_600, pools: [16_000, 4_800]),
+        ])
     func scheduleCoversEveryHop(windowing: Windowing) {
         for total in [0, 100, 15_999, 16_000, 16_001, 17_600, 31_999, 48_000, 50_123, 160_000] {
             var schedule = WindowSchedule(windowing: windowing)
@@ -19,7 +22,8 @@ import Testing
             }
             if let last = schedule.finish(total: total) { passes.append(last) }
             let hops = passes.flatMap(\.hops)
-            let expected = total / windowing.hop * windowing.hop >= windowing.firstHop
+            let expected =
+                total / windowing.hop * windowing.hop >= windowing.firstHop
                 ? Array(stride(from: windowing.firstHop, through: total / windowing.hop * windowing.hop, by: windowing.hop)) : []
             #expect(hops == expected, "\(total) samples")
             // Each pass keeps positions after the previous one's end, and scores only hops it kept;
@@ -47,8 +51,12 @@ import Testing
         #expect(EventGate.events(hops: hops, scores: scores, threshold: 0.7, refractory: 16_000) == [3_200, 19_200])
     }
 
-    @Test("chunk size does not change detections or scores", arguments: [Windowing.standard,
-        Windowing(window: 16_000, stride: 16_000, hop: 1_600, pools: [16_000, 4_800], memory: 16_000)])
+    @Test(
+        "chunk size does not change detections or scores",
+        arguments: [
+            Windowing.standard,
+            Windowing(window: 16_000, stride: 16_000, hop: 1_600, pools: [16_000, 4_800], memory: 16_000),
+        ])
     func chunkInvariance(windowing: Windowing) throws {
         let encoder = try SharedEncoder.load()
         var model = try DetectionTests.randomModel(encoder: encoder, threshold: nil)
@@ -95,7 +103,9 @@ import Testing
         let models = [a, b, c, d]
         let together = try run(models)
         let alone = try models.indices.flatMap { m in try run([models[m]]).map { HopScore(sample: $0.sample, model: m, score: $0.score) } }
-        let (t, s) = (Set(together.map { "\($0.sample) \($0.model) \($0.score)" }), Set(alone.map { "\($0.sample) \($0.model) \($0.score)" }))
+        let (t, s) = (
+            Set(together.map { "\($0.sample) \($0.model) \($0.score)" }), Set(alone.map { "\($0.sample) \($0.model) \($0.score)" })
+        )
         #expect(t == s, "only together: \(t.subtracting(s).sorted().prefix(6)); only alone: \(s.subtracting(t).sorted().prefix(6))")
         #expect(together.count == alone.count)
         // First hops: the longest pool after the first kept position (0.5 s), in whole hops.
@@ -160,16 +170,19 @@ import Testing
 
     /// A model with a seeded random linear head on the real encoder; threshold nil puts it at
     /// a level a random head reaches on speech now and then.
-    static func randomModel(encoder: WhisperEncoder, threshold: Float?, seed: UInt64 = 3, layer: Int = 2,
-                            pools: [Int] = Windowing.standard.pools) throws -> WakeWordModel {
+    static func randomModel(
+        encoder: WhisperEncoder, threshold: Float?, seed: UInt64 = 3, layer: Int = 2,
+        pools: [Int] = Windowing.standard.pools
+    ) throws -> WakeWordModel {
         var generator = SplitMix64(seed: seed)
         var windowing = Windowing.standard
         windowing.pools = pools
         let inputs = encoder.dimensions.width * pools.count
         var head = TriggerHead(kind: .linear, inputs: inputs, generator: &generator)
         for i in head.parameters.indices { head.parameters[i] = Float.random(in: -0.05...0.05, using: &generator) }
-        return WakeWordModel(name: "random\(seed)", threshold: threshold ?? 0.5, layer: layer, windowing: windowing, refractory: 0.5,
-                             head: head, encoder: encoder.identity, training: TrainingSummary())
+        return WakeWordModel(
+            name: "random\(seed)", threshold: threshold ?? 0.5, layer: layer, windowing: windowing, refractory: 0.5,
+            head: head, encoder: encoder.identity, training: TrainingSummary())
     }
 }
 
@@ -184,7 +197,9 @@ import Testing
         for label in labels {
             #expect(found.contains { $0.time >= label.start && $0.time <= label.end + Metrics.hitAfterEnd }, "word \(label)")
         }
-        let others = found.filter { detection in !labels.contains { detection.time >= $0.start && detection.time <= $0.end + Metrics.hitAfterEnd } }
+        let others = found.filter { detection in
+            !labels.contains { detection.time >= $0.start && detection.time <= $0.end + Metrics.hitAfterEnd }
+        }
         #expect(others.isEmpty, "\(others)")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 @Suite("Encoder") struct EncoderTests {
@@ -61,7 +62,10 @@ import Testing
         #expect(throws: WakeWordError.self) { try CTranslate2Model(bytes: Data("RIFF....WAVEfmt ".utf8), path: "x.bin") }
         var old = CTranslate2Writer.tinyWhisper()
         old.version = 4
-        #expect(throws: WakeWordError.badEncoder(path: "x.bin", reason: "CTranslate2 format version 4 is not supported (expected 6); is this a CTranslate2 model.bin?")) {
+        #expect(
+            throws: WakeWordError.badEncoder(
+                path: "x.bin", reason: "CTranslate2 format version 4 is not supported (expected 6); is this a CTranslate2 model.bin?")
+        ) {
             try CTranslate2Model(bytes: old.data, path: "x.bin")
         }
         var other = CTranslate2Writer.tinyWhisper()
@@ -82,8 +86,11 @@ import Testing
         let index = wrongShape.entries.firstIndex { $0.name == "encoder/layer_1/ffn/linear_0/weight" }!
         wrongShape.entries[index].shape = [16, 8]
         wrongShape.entries[index].bytes.removeLast(wrongShape.entries[index].bytes.count / 2)
-        #expect(throws: WakeWordError.badTensor(path: "m.bin", name: "encoder/layer_1/ffn/linear_0/weight",
-                                                reason: "expected shape [32, 8], found [16, 8]")) {
+        #expect(
+            throws: WakeWordError.badTensor(
+                path: "m.bin", name: "encoder/layer_1/ffn/linear_0/weight",
+                reason: "expected shape [32, 8], found [16, 8]")
+        ) {
             try WhisperEncoder(model: try CTranslate2Model(bytes: wrongShape.data, path: "m.bin"))
         }
 
@@ -108,7 +115,8 @@ import Testing
     func shapesAndBatching() throws {
         let encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper().data, path: "m.bin"))
         var generator = SplitMix64(seed: 11)
-        let mels = (0..<3).map { _ in Matrix(rows: 4, columns: 9, values: (0..<36).map { _ in Float.random(in: -1...1, using: &generator) }) }
+        let mels = (0..<3).map { _ in Matrix(rows: 4, columns: 9, values: (0..<36).map { _ in Float.random(in: -1...1, using: &generator) })
+        }
         let batch = encoder.encode(mels, layer: 2)
         for (mel, batched) in zip(mels, batch) {
             let single = encoder.encode(mel, layer: 2)
@@ -136,7 +144,8 @@ import Testing
 
     @Test("fast erf and exp stay within their documented error of libm")
     func fastMath() {
-        var worstErf = 0.0, worstExp = 0.0
+        var worstErf = 0.0
+        var worstExp = 0.0
         for i in 0...400_000 {
             let x = Float(-6 + 12 * Double(i) / 400_000)
             worstErf = max(worstErf, abs(Double(FastMath.erf(x)) - Foundation.erf(Double(x))))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 @Suite("Evaluation") struct EvaluationTests {
@@ -13,17 +14,28 @@ import Testing
         func positive(_ file: String, _ start: Double, _ end: Double, _ scores: [(Double, Float)]) -> PositiveRecord {
             let hops = (10...30).map { $0 * 1_600 }
             let values = hops.map { hop in scores.first { Int($0.0 * 16_000) == hop }?.1 ?? 0.1 }
-            return PositiveRecord(file: file, savedAs: nil, wordStart: start, wordEnd: end, hops: hops, scores: values, detections: [], noise: nil)
+            return PositiveRecord(
+                file: file, savedAs: nil, wordStart: start, wordEnd: end, hops: hops, scores: values, detections: [], noise: nil)
         }
-        let positives = [positive("a", 1.0, 1.5, [(1.6, 0.9)]),
-                         positive("b", 1.0, 1.6, [(1.5, 0.4), (2.3, 0.95)]),
-                         positive("c", 1.0, 1.4, [(1.4, 0.8), (1.5, 0.85)])]
+        let positives = [
+            positive("a", 1.0, 1.5, [(1.6, 0.9)]),
+            positive("b", 1.0, 1.6, [(1.5, 0.4), (2.3, 0.95)]),
+            positive("c", 1.0, 1.4, [(1.4, 0.8), (1.5, 0.85)]),
+        ]
         let hops = (10...50).map { $0 * 1_600 }
         let scores: [Float] = hops.map { hop in
-            switch hop { case 24_000, 25_600, 27_200, 28_800: 0.7; case 41_600: 0.99; case 64_000: 0.6; default: 0.05 }
+            switch hop {
+            case 24_000, 25_600, 27_200, 28_800: 0.7
+            case 41_600: 0.99
+            case 64_000: 0.6
+            default: 0.05
+            }
         }
-        let negatives = [NegativeRecord(segments: [.init(file: "x.flac", start: 0, samples: 32_000), .init(file: "y.flac", start: 32_000, samples: 40_000)],
-                                        hops: hops, scores: scores, detections: [])]
+        let negatives = [
+            NegativeRecord(
+                segments: [.init(file: "x.flac", start: 0, samples: 32_000), .init(file: "y.flac", start: 32_000, samples: 40_000)],
+                hops: hops, scores: scores, detections: [])
+        ]
         var model = try HeadTests.model(kind: .linear)
         model.threshold = threshold
         return EvaluationRecord(model: model, positives: positives, skipped: [], negatives: negatives, refractory: 16_000)
@@ -67,7 +79,9 @@ import Testing
     func reportJSON() throws {
         let report = EvaluationReport(try EvaluationTests.record(), modelFile: "m.wakeword", snr: 10, seed: 0, padding: 1)
         let json = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
-        for key in ["model", "threshold", "positives", "negative_hours", "frr", "fa_per_hour", "sweep", "misses", "false_accepts", "latency_ms"] {
+        for key in [
+            "model", "threshold", "positives", "negative_hours", "frr", "fa_per_hour", "sweep", "misses", "false_accepts", "latency_ms",
+        ] {
             #expect(json[key] != nil, "\(key)")
         }
         #expect(json["positives"] as? Int == 3)
@@ -91,7 +105,9 @@ import Testing
         #expect(html.contains("<polyline id=\"det-curve\""))
         #expect(html.contains("class=\"positives\"") && html.contains("class=\"negatives\""))
         #expect(html.contains("<table id=\"misses\"") && html.contains("<table id=\"false-accepts\""))
-        #expect(!html.contains("http://") || html.components(separatedBy: "http://").dropFirst().allSatisfy { $0.hasPrefix("www.w3.org/2000/svg") })
+        #expect(
+            !html.contains("http://")
+                || html.components(separatedBy: "http://").dropFirst().allSatisfy { $0.hasPrefix("www.w3.org/2000/svg") })
         let markdown = try String(contentsOfFile: "\(directory)/report.md", encoding: .utf8)
         #expect(markdown.contains("| false-reject rate | 33.3 % (1 of 3 clips) |"))
         #expect(markdown.contains("| y.flac | 0.60 | 0.9900 |"))

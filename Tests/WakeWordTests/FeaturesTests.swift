@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 @Suite("Features") struct FeaturesTests {
@@ -19,7 +20,7 @@ import Testing
         // Band 40 by hand: edges are 41 points evenly spaced in mel between mel(0) and mel(8000).
         let step = MelFilterBank.mel(8000) / 81
         let (left, centre, right) = (MelFilterBank.hertz(40 * step), MelFilterBank.hertz(41 * step), MelFilterBank.hertz(42 * step))
-        let bin = 50 // 2000 Hz at 40 Hz per bin
+        let bin = 50  // 2000 Hz at 40 Hz per bin
         let hz = 2000.0
         let expected = (hz < centre ? (hz - left) / (centre - left) : (right - hz) / (right - centre)) * 2 / (right - left)
         #expect(abs(Double(bank.weights[40, bin]) - max(0, expected)) < 1e-9)

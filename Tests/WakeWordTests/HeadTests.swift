@@ -1,12 +1,14 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 @Suite("Head") struct HeadTests {
     /// A small random problem: features, 0/1 labels, positive weights.
     private func problem(rows: Int, columns: Int, seed: UInt64) -> (Matrix, [Float], [Float]) {
         var generator = SplitMix64(seed: seed)
-        let features = Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in Float.random(in: -2...2, using: &generator) })
+        let features = Matrix(
+            rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in Float.random(in: -2...2, using: &generator) })
         let labels = (0..<rows).map { _ in Float(Int.random(in: 0...1, using: &generator)) }
         let weights = (0..<rows).map { _ in Float.random(in: 0.5...2, using: &generator) }
         return (features, labels, weights)
@@ -23,11 +25,13 @@ import Testing
         let analytic = head.lossAndGradient(features, labels: labels, weights: weights, l2: l2).gradient
         let step: Float = 1e-2
         for i in head.parameters.indices {
-            var plus = head, minus = head
+            var plus = head
+            var minus = head
             plus.parameters[i] += step
             minus.parameters[i] -= step
-            let numeric = (plus.lossAndGradient(features, labels: labels, weights: weights, l2: l2).loss
-                - minus.lossAndGradient(features, labels: labels, weights: weights, l2: l2).loss) / Double(2 * step)
+            let numeric =
+                (plus.lossAndGradient(features, labels: labels, weights: weights, l2: l2).loss
+                    - minus.lossAndGradient(features, labels: labels, weights: weights, l2: l2).loss) / Double(2 * step)
             #expect(abs(numeric - Double(analytic[i])) < 2e-3 * max(1, abs(numeric)), "parameter \(i)")
         }
     }
@@ -37,7 +41,8 @@ import Testing
         var generator = SplitMix64(seed: 5)
         // Two clusters in 8 dimensions, labelled by the sign of the first coordinate.
         let rows = 400
-        var values: [Float] = [], labels: [Float] = []
+        var values: [Float] = []
+        var labels: [Float] = []
         for _ in 0..<rows {
             let label = Float(Int.random(in: 0...1, using: &generator))
             values.append((label == 1 ? 1 : -1) * Float.random(in: 0.5...2, using: &generator))
@@ -51,7 +56,8 @@ import Testing
         fitting.epochs = 40
         fitting.batchSize = 32
         fitting.learningRate = 1e-2
-        let (fitted, losses) = fitting.fit(head, features: features, labels: labels, weights: [Float](repeating: 1, count: rows), generator: &generator)
+        let (fitted, losses) = fitting.fit(
+            head, features: features, labels: labels, weights: [Float](repeating: 1, count: rows), generator: &generator)
         #expect(losses.last! < 0.5 * losses.first!)
         #expect(losses.last! < 0.1)
         let scores = fitted.scores(features)
@@ -63,11 +69,11 @@ import Testing
     func epochBudget() {
         var fitting = HeadFitting()
         (fitting.epochs, fitting.maximumRowVisits, fitting.minimumEpochs) = (30, 1_500_000, 4)
-        #expect(fitting.epochs(rows: 25_000) == 30)      // 750,000 visits: all epochs
-        #expect(fitting.epochs(rows: 100_000) == 15)     // 1.5 M / 100,000
-        #expect(fitting.epochs(rows: 1_000_000) == 4)    // the minimum
+        #expect(fitting.epochs(rows: 25_000) == 30)  // 750,000 visits: all epochs
+        #expect(fitting.epochs(rows: 100_000) == 15)  // 1.5 M / 100,000
+        #expect(fitting.epochs(rows: 1_000_000) == 4)  // the minimum
         fitting.epochs = 2
-        #expect(fitting.epochs(rows: 1_000_000) == 2)    // never more than asked for
+        #expect(fitting.epochs(rows: 1_000_000) == 2)  // never more than asked for
     }
 
     @Test("the model file round-trips exactly")
@@ -84,7 +90,7 @@ import Testing
     func smoothingInHeader() throws {
         var model = try HeadTests.model(kind: .linear)
         let plain = try ModelFile.encode(model)
-        #expect(!String(decoding: plain, as: UTF8.self).contains("smoothing"))   // files as before smoothing
+        #expect(!String(decoding: plain, as: UTF8.self).contains("smoothing"))  // files as before smoothing
         #expect(try ModelFile.decode(plain, path: "m").smoothing == 1)
         model.smoothing = 3
         let smoothed = try ModelFile.encode(model)
@@ -94,7 +100,9 @@ import Testing
         let headerLength = Int(smoothed[12]) | Int(smoothed[13]) << 8
         var header = try #require(try JSONSerialization.jsonObject(with: smoothed.subdata(in: 16..<(16 + headerLength))) as? [String: Any])
         let payload = smoothed.subdata(in: (16 + headerLength)..<(smoothed.count - 8))
-        let floats = payload.withUnsafeBytes { raw in (0..<(payload.count / 4)).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) } }
+        let floats = payload.withUnsafeBytes { raw in
+            (0..<(payload.count / 4)).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+        }
         for bad in [0, 51] {
             header["smoothing_hops"] = bad
             let json = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
@@ -112,7 +120,10 @@ import Testing
         var model = try HeadTests.model(kind: .linear)
         model.encoder = encoder.identity
         #expect(throws: Never.self) { try model.check(against: encoder, path: "m.wakeword") }
-        #expect(throws: WakeWordError.encoderMismatch(path: "m.wakeword", model: encoder.identity.description, loaded: other.identity.description)) {
+        #expect(
+            throws: WakeWordError.encoderMismatch(
+                path: "m.wakeword", model: encoder.identity.description, loaded: other.identity.description)
+        ) {
             try model.check(against: other, path: "m.wakeword")
         }
         #expect(throws: WakeWordError.self) { try Detector(models: [model], encoder: other) }
@@ -138,8 +149,9 @@ import Testing
         let encoder = try SharedEncoder.load()
         var generator = SplitMix64(seed: 12)
         let head = TriggerHead(kind: .mlp, inputs: 768, hidden: 32, generator: &generator)
-        let model = WakeWordModel(name: "big", threshold: 0.9, layer: 1, windowing: .standard, refractory: 1, head: head,
-                                  encoder: encoder.identity, training: TrainingSummary())
+        let model = WakeWordModel(
+            name: "big", threshold: 0.9, layer: 1, windowing: .standard, refractory: 1, head: head,
+            encoder: encoder.identity, training: TrainingSummary())
         let data = try ModelFile.encode(model)
         #expect(data.count > 64 * 1024)
         for kilobytes in 0...64 {
@@ -152,7 +164,8 @@ import Testing
     private func modelBytes(json: String, payload: [Float] = []) -> Data {
         var data = Data("WAKEWORD".utf8)
         func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
-        append(UInt32(1)); append(UInt32(json.utf8.count))
+        append(UInt32(1))
+        append(UInt32(json.utf8.count))
         data.append(contentsOf: Array(json.utf8))
         payload.forEach { append($0.bitPattern) }
         append(ContentHash.of(data).value)
@@ -174,14 +187,18 @@ import Testing
         header.removeValue(forKey: "threshold")
         let json = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
         let payload = good.subdata(in: (16 + headerLength)..<(good.count - 8))
-        let floats = payload.withUnsafeBytes { raw in (0..<(payload.count / 4)).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) } }
+        let floats = payload.withUnsafeBytes { raw in
+            (0..<(payload.count / 4)).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+        }
         #expect(throws: WakeWordError.badModel(path: "m", reason: "header lacks field threshold")) {
             try ModelFile.decode(modelBytes(json: json, payload: floats), path: "m")
         }
         // A payload of the wrong length.
         header["threshold"] = 0.5
         let fitting = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
-        #expect(throws: WakeWordError.self) { try ModelFile.decode(modelBytes(json: fitting, payload: Array(floats.dropLast())), path: "m") }
+        #expect(throws: WakeWordError.self) {
+            try ModelFile.decode(modelBytes(json: fitting, payload: Array(floats.dropLast())), path: "m")
+        }
         #expect(throws: Never.self) { try ModelFile.decode(modelBytes(json: fitting, payload: floats), path: "m") }
     }
 
@@ -193,7 +210,8 @@ import Testing
         let old = try HeadTests.model(kind: .linear)
         try ModelFile.write(old, to: path)
         // A writer killed mid-way leaves only its temporary file; the target still holds the old model.
-        try Data(try ModelFile.encode(HeadTests.model(kind: .mlp)).prefix(100)).write(to: URL(fileURLWithPath: "\(directory)/.m.wakeword.123.tmp"))
+        try Data(try ModelFile.encode(HeadTests.model(kind: .mlp)).prefix(100)).write(
+            to: URL(fileURLWithPath: "\(directory)/.m.wakeword.123.tmp"))
         #expect(try ModelFile.read(path: path).head == old.head)
         // A write that cannot complete (the directory is gone) throws and leaves nothing behind.
         #expect(throws: WakeWordError.self) { try ModelFile.write(old, to: "\(directory)/missing/m.wakeword") }
@@ -204,12 +222,18 @@ import Testing
     func augmentationDeterministic() throws {
         let windowing = Windowing.standard
         var generator = SplitMix64(seed: 9)
-        let noise = AugmentationSources.Source(name: "n", samples: (0..<16_000).map { _ in Float.random(in: -0.1...0.1, using: &generator) })
+        let noise = AugmentationSources.Source(
+            name: "n", samples: (0..<16_000).map { _ in Float.random(in: -0.1...0.1, using: &generator) })
         let augmenter = Augmenter(windowing: windowing, sources: AugmentationSources(noise: [noise], context: [noise]))
-        let clip = [Float](repeating: 0, count: 8_000) + sine(frequency: 300, seconds: 0.6, rate: 16_000) + [Float](repeating: 0, count: 8_000)
+        let clip =
+            [Float](repeating: 0, count: 8_000) + sine(frequency: 300, seconds: 0.6, rate: 16_000) + [Float](repeating: 0, count: 8_000)
         func draw(_ seed: UInt64) -> [[Float]] {
             var g = SplitMix64(seed: seed)
-            return (0..<6).map { augmenter.render(clip, bounds: (8_000, 17_600), recipe: augmenter.recipe(index: $0, kind: [.word, .truncated, .replaced][$0 % 3], generator: &g)) }
+            return (0..<6).map {
+                augmenter.render(
+                    clip, bounds: (8_000, 17_600),
+                    recipe: augmenter.recipe(index: $0, kind: [.word, .truncated, .replaced][$0 % 3], generator: &g))
+            }
         }
         #expect(draw(1) == draw(1))
         #expect(draw(1) != draw(2))
@@ -261,7 +285,8 @@ import Testing
         let directory = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let cache = try FeatureCache(directory: directory, limitBytes: 250)
-        let entry = FeatureCache.Entry(hops: [1_600, 3_200], labels: [0, 1], features: Matrix(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6]), samples: 4_000)
+        let entry = FeatureCache.Entry(
+            hops: [1_600, 3_200], labels: [0, 1], features: Matrix(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6]), samples: 4_000)
         cache.store(entry, key: "a")
         #expect(cache.load(key: "a") == entry)
         #expect(cache.load(key: "b") == nil)
@@ -289,8 +314,9 @@ import Testing
         summary.positiveClips = 7
         summary.expectedFRR = 0.05
         summary.expectedFAPerHour = 0.4
-        return WakeWordModel(name: "test", threshold: 0.8, layer: 2, windowing: .standard, refractory: 1.25, head: head,
-                             encoder: encoder.identity, training: summary)
+        return WakeWordModel(
+            name: "test", threshold: 0.8, layer: 2, windowing: .standard, refractory: 1.25, head: head,
+            encoder: encoder.identity, training: summary)
     }
 }
 
@@ -338,7 +364,11 @@ import Testing
         #expect(outcome.model.training.positiveClips == 3 && outcome.model.training.positiveClipsSkipped == 2)
         #expect(Set(outcome.skipped.map(\.file)) == [bad, silent])
         #expect(outcome.skipped.first { $0.file == silent }?.reason.contains("no speech found") == true)
-        #expect(throws: WakeWordError.invalidInput("only 2 of 4 positive clips are usable (\(WakeWordError.badAudio(path: bad, reason: "not an audio format libsndfile reads (Format not recognised.)")); 1 more skipped); at least 3 are needed")) {
+        #expect(
+            throws: WakeWordError.invalidInput(
+                "only 2 of 4 positive clips are usable (\(WakeWordError.badAudio(path: bad, reason: "not an audio format libsndfile reads (Format not recognised.)")); 1 more skipped); at least 3 are needed"
+            )
+        ) {
             try trainer.train(TrainingInput(positives: Array(good.prefix(2)) + [bad, silent], negatives: negatives))
         }
     }

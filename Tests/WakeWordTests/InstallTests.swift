@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 /// The tool copied out of the checkout (as scripts/setup --prefix installs it), run from
@@ -69,8 +70,10 @@ import Testing
         let layout = try Layout()
         defer { layout.cleanUp() }
         let clip = try audioFiles(TestPaths.sample("alexa/train"))[0]
-        for (environment, missing) in [(["HOME": layout.home, "XDG_DATA_HOME": layout.data], "\(layout.data)/wakeword/encoder/whisper-tiny.en"),
-                                       (["HOME": layout.home], "\(layout.home)/.local/share/wakeword/encoder/whisper-tiny.en")] {
+        for (environment, missing) in [
+            (["HOME": layout.home, "XDG_DATA_HOME": layout.data], "\(layout.data)/wakeword/encoder/whisper-tiny.en"),
+            (["HOME": layout.home], "\(layout.home)/.local/share/wakeword/encoder/whisper-tiny.en"),
+        ] {
             let run = try layout.run(["embed", clip, "--output", "embedding.npy"], environment)
             #expect(run.status != 0 && !run.signalled)
             #expect(run.stderrLines.count == 1, "\(run.stderr)")
@@ -87,19 +90,25 @@ import Testing
         defer { layout.cleanUp() }
         try layout.linkEncoder(under: layout.data)
         let environment = ["HOME": layout.home, "XDG_DATA_HOME": layout.data, "XDG_CACHE_HOME": "\(layout.root)/cache"]
-        let arguments = ["train", "--positive", TestPaths.sample("alexa/train"), "--output", "m.wakeword", "--copies", "1", "--replacements", "0", "--quiet"]
+        let arguments = [
+            "train", "--positive", TestPaths.sample("alexa/train"), "--output", "m.wakeword", "--copies", "1", "--replacements", "0",
+            "--quiet",
+        ]
 
         let help = try layout.run(["train", "--help"], environment)
         #expect(help.stdout.contains("wakeword/negatives") && !help.stdout.contains("scripts/"), "\(help.stdout)")
 
         let none = try layout.run(arguments, environment)
         #expect(none.status != 0 && none.stderrLines.count == 1, "\(none.stderr)")
-        #expect(none.stderr.contains("no default negatives found (looked in \(layout.data)/wakeword/negatives/audio-samples"), "\(none.stderr)")
+        #expect(
+            none.stderr.contains("no default negatives found (looked in \(layout.data)/wakeword/negatives/audio-samples"), "\(none.stderr)")
 
         // A small stand-in for the shipped audio-samples/negatives: three speech files and one noise file.
         let shipped = "\(layout.data)/wakeword/negatives/audio-samples"
         try FileManager.default.createDirectory(atPath: "\(shipped)/noise", withIntermediateDirectories: true)
-        for file in try audioFiles(TestPaths.sample("heldout-negatives")).prefix(3) + [try audioFiles(TestPaths.sample("negatives/noise"))[0]] {
+        for file in try audioFiles(TestPaths.sample("heldout-negatives")).prefix(3) + [
+            try audioFiles(TestPaths.sample("negatives/noise"))[0]
+        ] {
             let folder = file.contains("/noise/") ? "\(shipped)/noise" : shipped
             try FileManager.default.copyItem(atPath: file, toPath: "\(folder)/\((file as NSString).lastPathComponent)")
         }
@@ -125,15 +134,22 @@ import Testing
         try FileManager.default.copyItem(atPath: fixture.clip, toPath: "\(layout.work)/clip.wav")
         let environment = ["HOME": layout.home]
         let info = try layout.run(["info", "m.wakeword"], environment)
-        #expect(info.status == 0 && info.stdout.hasPrefix("m.wakeword\n  name:       random6\n  threshold:  0.5000,"), "\(info.stdout) \(info.stderr)")
+        #expect(
+            info.status == 0 && info.stdout.hasPrefix("m.wakeword\n  name:       random6\n  threshold:  0.5000,"),
+            "\(info.stdout) \(info.stderr)")
         // At 0.52 the clip fires once, at 4.70 s: 180 per hour.
-        let retune = try layout.run(["retune", "m.wakeword", "--threshold", "0.52", "--negative", "clip.wav", "-o", "strict.wakeword", "--quiet"], environment)
-        #expect(retune.status == 0 && retune.stdout.hasSuffix("on the negative audio: 1 false accept in 20.0 s of negative audio (1 file): 180.00 per hour\n"),
-                "\(retune.stdout) \(retune.stderr)")
+        let retune = try layout.run(
+            ["retune", "m.wakeword", "--threshold", "0.52", "--negative", "clip.wav", "-o", "strict.wakeword", "--quiet"], environment)
+        #expect(
+            retune.status == 0
+                && retune.stdout.hasSuffix("on the negative audio: 1 false accept in 20.0 s of negative audio (1 file): 180.00 per hour\n"),
+            "\(retune.stdout) \(retune.stderr)")
         let detect = try layout.run(["detect", "--model", "m.wakeword:0.52", "clip.wav", "--quiet"], environment)
         #expect(detect.status == 0 && detect.stdout == "4.70\trandom6\t0.523\tclip.wav\n", "\(detect.stdout) \(detect.stderr)")
         let eval = try layout.run(["eval", "--model", "strict.wakeword", "--negative", "clip.wav", "-o", "report", "--quiet"], environment)
-        #expect(eval.status == 0 && eval.stdout.hasPrefix("random6 at threshold 0.5200: 180.00 false accepts per hour (1 in 0.01 h);"), "\(eval.stdout) \(eval.stderr)")
+        #expect(
+            eval.status == 0 && eval.stdout.hasPrefix("random6 at threshold 0.5200: 180.00 false accepts per hour (1 in 0.01 h);"),
+            "\(eval.stdout) \(eval.stderr)")
         #expect(FileManager.default.fileExists(atPath: "\(layout.work)/report/report.html"))
     }
 }

@@ -6,8 +6,9 @@ import Testing
 @Suite("Repository") struct RepositoryTests {
     static let isGitCheckout = FileManager.default.fileExists(atPath: "\(TestPaths.root)/.git")
 
-    @Test("every committed file starting with #! is executable in git (100755)",
-          .enabled(if: RepositoryTests.isGitCheckout, "skipped: not a git checkout, so there is no index to read file modes from"))
+    @Test(
+        "every committed file starting with #! is executable in git (100755)",
+        .enabled(if: RepositoryTests.isGitCheckout, "skipped: not a git checkout, so there is no index to read file modes from"))
     func scriptsAreExecutable() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -32,6 +33,7 @@ import Testing
         }
         #expect(scripts.contains { $0.path == "scripts/demo" } && scripts.contains { $0.path == "scripts/fetch-negatives" })
         let notExecutable = scripts.filter { $0.mode != "100755" }.map { "\($0.path) (\($0.mode))" }
-        #expect(notExecutable.isEmpty, "not executable in git; run git update-index --chmod=+x on: \(notExecutable.joined(separator: ", "))")
+        #expect(
+            notExecutable.isEmpty, "not executable in git; run git update-index --chmod=+x on: \(notExecutable.joined(separator: ", "))")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 /// The Wyoming codec, PCM conversion and session logic of `wakeword serve`, without sockets
@@ -21,9 +22,15 @@ import Testing
     func roundTrip() throws {
         let events = [
             WyomingEvent(type: "describe"),
-            WyomingEvent(type: "audio-chunk", data: ["rate": .number(16_000), "width": .number(2), "channels": .number(1), "timestamp": .null],
-                         payload: (0..<3_200).map { UInt8($0 % 251) }),
-            WyomingEvent(type: "detection", data: ["name": .string("hey \"ü\"\n"), "timestamp": .number(6_700), "nested": .object(["a": .array([.bool(true), .number(0.5)])])]),
+            WyomingEvent(
+                type: "audio-chunk", data: ["rate": .number(16_000), "width": .number(2), "channels": .number(1), "timestamp": .null],
+                payload: (0..<3_200).map { UInt8($0 % 251) }),
+            WyomingEvent(
+                type: "detection",
+                data: [
+                    "name": .string("hey \"ü\"\n"), "timestamp": .number(6_700),
+                    "nested": .object(["a": .array([.bool(true), .number(0.5)])]),
+                ]),
         ]
         let bytes = events.flatMap { $0.encoded() }
         #expect(try ServeTests.decode(bytes, piece: 1) == events)
@@ -32,7 +39,8 @@ import Testing
 
     @Test("the wire layout is wyoming's: header line with version and lengths, data block, payload")
     func wireLayout() throws {
-        let bytes = WyomingEvent(type: "detection", data: ["name": .string("alexa"), "timestamp": .number(6_700)], payload: [1, 2]).encoded()
+        let bytes = WyomingEvent(type: "detection", data: ["name": .string("alexa"), "timestamp": .number(6_700)], payload: [1, 2])
+            .encoded()
         let newline = bytes.firstIndex(of: 0x0A)!
         let header = try JSONSerialization.jsonObject(with: Data(bytes[..<newline])) as! [String: Any]
         let data = #"{"name":"alexa","timestamp":6700}"#
@@ -40,14 +48,19 @@ import Testing
         #expect(header["data_length"] as? Int == data.utf8.count && header["payload_length"] as? Int == 2 && header["data"] == nil)
         #expect(Array(bytes[(newline + 1)...]) == Array(data.utf8) + [1, 2])
         // An event without data or payload is the header line alone.
-        #expect(String(decoding: WyomingEvent(type: "describe").encoded(), as: UTF8.self) == #"{"type":"describe","version":"\#(WyomingEvent.protocolVersion)"}"# + "\n")
+        #expect(
+            String(decoding: WyomingEvent(type: "describe").encoded(), as: UTF8.self)
+                == #"{"type":"describe","version":"\#(WyomingEvent.protocolVersion)"}"# + "\n")
     }
 
     @Test("JSON parses with booleans and the numbers 0 and 1 kept apart; invalid JSON is nil")
     func jsonParse() {
-        #expect(JSONValue.parse(Array(#"{"t":true,"f":false,"one":1,"zero":0,"x":-2.5e3,"s":"é","n":null,"a":[]}"#.utf8)) == .object([
-            "t": .bool(true), "f": .bool(false), "one": .number(1), "zero": .number(0), "x": .number(-2_500), "s": .string("é"), "n": .null, "a": .array([]),
-        ]))
+        #expect(
+            JSONValue.parse(Array(#"{"t":true,"f":false,"one":1,"zero":0,"x":-2.5e3,"s":"é","n":null,"a":[]}"#.utf8))
+                == .object([
+                    "t": .bool(true), "f": .bool(false), "one": .number(1), "zero": .number(0), "x": .number(-2_500), "s": .string("é"),
+                    "n": .null, "a": .array([]),
+                ]))
         #expect(JSONValue.parse(Array("{\"a\": ".utf8)) == nil)
         #expect(JSONValue.parse(Array(String(repeating: "[", count: 100_000).utf8)) == nil)
     }
@@ -69,18 +82,20 @@ import Testing
         }
     }
 
-    @Test("malformed headers and oversized lengths fail with a message saying what is wrong", arguments: [
-        (#"{"type": "audio-chunk""#, "is not a JSON object"),
-        (#"[1, 2]"#, "is not a JSON object"),
-        (#"{"data": {}}"#, "no \"type\" string"),
-        (#"{"type": 5}"#, "no \"type\" string"),
-        (#"{"type": "x", "data": [1]}"#, "\"data\" is not a JSON object"),
-        (#"{"type": "x", "payload_length": -1}"#, "payload_length is not a non-negative integer"),
-        (#"{"type": "x", "payload_length": 1.5}"#, "payload_length is not a non-negative integer"),
-        (#"{"type": "x", "payload_length": 4194305}"#, "payload_length 4194305 is over the limit of 4194304 bytes"),
-        (#"{"type": "x", "data_length": 99999999999999999999}"#, "data_length is not a non-negative integer"),
-        (#"{"type": "x", "data_length": 1048577}"#, "data_length 1048577 is over the limit of 1048576 bytes"),
-    ])
+    @Test(
+        "malformed headers and oversized lengths fail with a message saying what is wrong",
+        arguments: [
+            (#"{"type": "audio-chunk""#, "is not a JSON object"),
+            (#"[1, 2]"#, "is not a JSON object"),
+            (#"{"data": {}}"#, "no \"type\" string"),
+            (#"{"type": 5}"#, "no \"type\" string"),
+            (#"{"type": "x", "data": [1]}"#, "\"data\" is not a JSON object"),
+            (#"{"type": "x", "payload_length": -1}"#, "payload_length is not a non-negative integer"),
+            (#"{"type": "x", "payload_length": 1.5}"#, "payload_length is not a non-negative integer"),
+            (#"{"type": "x", "payload_length": 4194305}"#, "payload_length 4194305 is over the limit of 4194304 bytes"),
+            (#"{"type": "x", "data_length": 99999999999999999999}"#, "data_length is not a non-negative integer"),
+            (#"{"type": "x", "data_length": 1048577}"#, "data_length 1048577 is over the limit of 1048576 bytes"),
+        ])
     func malformed(header: String, message: String) {
         var decoder = WyomingDecoder()
         decoder.append(Array(header.utf8) + [0x0A])
@@ -122,7 +137,8 @@ import Testing
         let high = PCMConverter(format: try PCMFormat(rate: 48_000, width: 2, channels: 1))
         let out = high.convert(bytes) + high.finish()
         #expect(abs(out.count - 16_000) <= 1)
-        #expect(maxAbsDifference(Array(out[1_000..<15_000]), Array(sine(frequency: 1_000, seconds: 1, rate: 16_000)[1_000..<15_000])) < 0.01)
+        #expect(
+            maxAbsDifference(Array(out[1_000..<15_000]), Array(sine(frequency: 1_000, seconds: 1, rate: 16_000)[1_000..<15_000])) < 0.01)
         #expect(throws: WakeWordError.badEvent("width 7 bytes is not 1, 2, 3 or 4")) { try PCMFormat(rate: 16_000, width: 7, channels: 1) }
         #expect(throws: WakeWordError.badEvent("rate 100 Hz is outside 8000...768000")) { try PCMFormat(rate: 100, width: 2, channels: 1) }
     }
@@ -153,20 +169,29 @@ import Testing
         #expect(try session.handle(WyomingEvent(type: "audio-start", data: format.merging(["timestamp": .number(1_000)]) { $1 })).isEmpty)
         var answers: [WyomingEvent] = []
         for start in stride(from: 0, to: pcm.count, by: 2_048) {
-            answers += try session.handle(WyomingEvent(type: "audio-chunk", data: format, payload: Array(pcm[start..<min(start + 2_048, pcm.count)])))
+            answers += try session.handle(
+                WyomingEvent(type: "audio-chunk", data: format, payload: Array(pcm[start..<min(start + 2_048, pcm.count)])))
         }
         answers += try session.handle(WyomingEvent(type: "audio-stop"))
-        #expect(answers == direct.map {
-            WyomingEvent(type: "detection", data: ["name": .string("random3"), "timestamp": .number(1_000 + ($0.time * 1_000).rounded())])
-        })
+        #expect(
+            answers
+                == direct.map {
+                    WyomingEvent(
+                        type: "detection", data: ["name": .string("random3"), "timestamp": .number(1_000 + ($0.time * 1_000).rounded())])
+                })
         #expect(!session.isStreaming)
         // A stream without detections ends with not-detected (a threshold no score reaches); ping is answered.
         let quiet = WyomingSession(service: try WyomingService(models: [model], encoder: encoder, threshold: 1))
         _ = try quiet.handle(WyomingEvent(type: "audio-start", data: format))
         #expect(try quiet.handle(WyomingEvent(type: "audio-chunk", data: format, payload: Array(pcm.prefix(64_000)))).isEmpty)
         #expect(try quiet.handle(WyomingEvent(type: "audio-stop")) == [WyomingEvent(type: "not-detected")])
-        #expect(try session.handle(WyomingEvent(type: "ping", data: ["text": .string("hi")])) == [WyomingEvent(type: "pong", data: ["text": .string("hi")])])
-        #expect(throws: WakeWordError.badEvent("unknown event type \"make-coffee\"")) { try session.handle(WyomingEvent(type: "make-coffee")) }
+        #expect(
+            try session.handle(WyomingEvent(type: "ping", data: ["text": .string("hi")])) == [
+                WyomingEvent(type: "pong", data: ["text": .string("hi")])
+            ])
+        #expect(throws: WakeWordError.badEvent("unknown event type \"make-coffee\"")) {
+            try session.handle(WyomingEvent(type: "make-coffee"))
+        }
         #expect(throws: WakeWordError.badEvent("audio-start needs integer rate, width and channels")) {
             try session.handle(WyomingEvent(type: "audio-start", data: ["rate": .string("fast")]))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WakeWord
 
 /// Paths the tests use: the project's own files only (never ../shared), and the encoder
@@ -69,8 +70,10 @@ struct ToolRun {
 /// By default the test build's binary runs with $WAKEWORD_ENCODER set to the tests' encoder;
 /// `installed` runs another copy in `directory` with only `environment` (and PATH) set, as
 /// an installed binary meets a user's shell.
-func runTool(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:], user: UInt32? = nil,
-             installed: (binary: String, directory: String)? = nil) throws -> ToolRun {
+func runTool(
+    _ arguments: [String], input: Data? = nil, environment: [String: String] = [:], user: UInt32? = nil,
+    installed: (binary: String, directory: String)? = nil
+) throws -> ToolRun {
     let process = Process()
     let binary = installed?.binary ?? TestPaths.binary
     if let user {
@@ -104,8 +107,9 @@ func runTool(_ arguments: [String], input: Data? = nil, environment: [String: St
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
     let stderrData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return ToolRun(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                   stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+    return ToolRun(
+        status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+        stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
 /// An "alexa" model trained once per test run on the project's own clips and default
@@ -125,10 +129,11 @@ enum TrainedAlexa {
         var options = TrainingOptions()
         options.name = "alexa"
         options.targetFAPerHour = 5
-        let outcome = try Trainer(encoder: encoder, options: options).train(TrainingInput(
-            positives: try audioFiles(TestPaths.sample("alexa/train")),
-            negatives: try audioFiles(TestPaths.sample("negatives")),
-            noise: try audioFiles(TestPaths.sample("negatives/noise"))))
+        let outcome = try Trainer(encoder: encoder, options: options).train(
+            TrainingInput(
+                positives: try audioFiles(TestPaths.sample("alexa/train")),
+                negatives: try audioFiles(TestPaths.sample("negatives")),
+                noise: try audioFiles(TestPaths.sample("negatives/noise"))))
         return Fixture(outcome: outcome, encoderHashBefore: before)
     }
 
@@ -144,11 +149,20 @@ func audioFiles(_ folder: String) throws -> [String] {
 /// A fingerprint of every parameter the encoder computes with.
 func parameterHash(_ encoder: WhisperEncoder) -> UInt64 {
     var hash = ContentHash()
-    for conv in [encoder.conv1, encoder.conv2] { hash.update(conv.weight.values); hash.update(conv.bias) }
+    for conv in [encoder.conv1, encoder.conv2] {
+        hash.update(conv.weight.values)
+        hash.update(conv.bias)
+    }
     hash.update(encoder.positions.values)
     for block in encoder.blocks {
-        for norm in [block.attentionNorm, block.feedForwardNorm] { hash.update(norm.gamma); hash.update(norm.beta) }
-        for linear in [block.qkv, block.output, block.feedForwardIn, block.feedForwardOut] { hash.update(linear.weight.values); hash.update(linear.bias) }
+        for norm in [block.attentionNorm, block.feedForwardNorm] {
+            hash.update(norm.gamma)
+            hash.update(norm.beta)
+        }
+        for linear in [block.qkv, block.output, block.feedForwardIn, block.feedForwardOut] {
+            hash.update(linear.weight.values)
+            hash.update(linear.bias)
+        }
     }
     hash.update(encoder.finalNorm.gamma)
     hash.update(encoder.finalNorm.beta)

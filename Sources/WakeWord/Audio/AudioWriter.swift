@@ -9,24 +9,27 @@ public enum AudioWriter {
         case wavU8, wav16, wav24, wav32, wavFloat, flac16, flac24, oggVorbis
 
         var format: Int32 {
-            let (major, minor): (Int32, Int32) = switch self {
-            case .wavU8: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_PCM_U8))
-            case .wav16: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_PCM_16))
-            case .wav24: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_PCM_24))
-            case .wav32: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_PCM_32))
-            case .wavFloat: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_FLOAT))
-            case .flac16: (Int32(SF_FORMAT_FLAC), Int32(SF_FORMAT_PCM_16))
-            case .flac24: (Int32(SF_FORMAT_FLAC), Int32(SF_FORMAT_PCM_24))
-            case .oggVorbis: (Int32(SF_FORMAT_OGG), Int32(SF_FORMAT_VORBIS))
-            }
+            let (major, minor): (Int32, Int32) =
+                switch self {
+                case .wavU8: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_PCM_U8))
+                case .wav16: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_PCM_16))
+                case .wav24: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_PCM_24))
+                case .wav32: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_PCM_32))
+                case .wavFloat: (Int32(SF_FORMAT_WAV), Int32(SF_FORMAT_FLOAT))
+                case .flac16: (Int32(SF_FORMAT_FLAC), Int32(SF_FORMAT_PCM_16))
+                case .flac24: (Int32(SF_FORMAT_FLAC), Int32(SF_FORMAT_PCM_24))
+                case .oggVorbis: (Int32(SF_FORMAT_OGG), Int32(SF_FORMAT_VORBIS))
+                }
             return major | minor
         }
     }
 
     /// Writes interleaved `samples` (frames × channels, nominally in [-1, 1]) to `path`,
     /// atomically (`AtomicFile.replace`).
-    public static func write(_ samples: [Float], channels: Int = 1, sampleRate: Int = AudioFormat.sampleRate,
-                             encoding: Encoding = .wav16, to path: String) throws {
+    public static func write(
+        _ samples: [Float], channels: Int = 1, sampleRate: Int = AudioFormat.sampleRate,
+        encoding: Encoding = .wav16, to path: String
+    ) throws {
         precondition(channels >= 1 && samples.count % channels == 0, "samples must hold whole frames")
         try AtomicFile.replace(path) { temporary in
             var info = SF_INFO()

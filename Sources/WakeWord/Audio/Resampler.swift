@@ -42,15 +42,17 @@ final class Resampler {
         var chunk = [Float](repeating: 0, count: Int(Double(max(input.count, 1024)) * ratio) + 1024)
         var consumed = 0
         while true {
-            var inDone = 0, outDone = 0
+            var inDone = 0
+            var outDone = 0
             input.withUnsafeBufferPointer { inBuffer in
                 chunk.withUnsafeMutableBufferPointer { outBuffer in
                     let error: soxr_error_t?
                     if final {
                         error = soxr_process(handle, nil, 0, nil, outBuffer.baseAddress, outBuffer.count, &outDone)
                     } else {
-                        error = soxr_process(handle, inBuffer.baseAddress! + consumed, inBuffer.count - consumed,
-                                             &inDone, outBuffer.baseAddress, outBuffer.count, &outDone)
+                        error = soxr_process(
+                            handle, inBuffer.baseAddress! + consumed, inBuffer.count - consumed,
+                            &inDone, outBuffer.baseAddress, outBuffer.count, &outDone)
                     }
                     precondition(error == nil, "soxr_process failed")
                 }

@@ -95,8 +95,10 @@ final class SoundFile {
             throw WakeWordError.badAudio(path: path, reason: "\(channels) channels is not a valid channel count")
         }
         guard sampleRate >= AudioFormat.minimumSampleRate, sampleRate <= AudioFormat.maximumSampleRate else {
-            throw WakeWordError.badAudio(path: path, reason: "sample rate \(sampleRate) Hz is outside the supported"
-                + " \(AudioFormat.minimumSampleRate) to \(AudioFormat.maximumSampleRate) Hz")
+            throw WakeWordError.badAudio(
+                path: path,
+                reason: "sample rate \(sampleRate) Hz is outside the supported"
+                    + " \(AudioFormat.minimumSampleRate) to \(AudioFormat.maximumSampleRate) Hz")
         }
     }
 

@@ -8,7 +8,9 @@ import Foundation
 public struct StandardInput {
     /// A container recognised from the first bytes of the stream.
     public enum Container: String, Sendable {
-        case wav = "WAV", flac = "FLAC", ogg = "Ogg"
+        case wav = "WAV"
+        case flac = "FLAC"
+        case ogg = "Ogg"
 
         /// "RIFF", "RIFX" and "RF64" (WAV), "fLaC", "OggS"; nil for anything else.
         init?(signature: [UInt8]) {
@@ -36,7 +38,9 @@ public struct StandardInput {
             reader = AudioReader(file: file, name: name)
         } else {
             let pipe = try StandardInput.replay(signature, descriptor, name: name)
-            let file = container == nil ? try SoundFile(descriptor: pipe, raw: raw, name: name, closing: true)
+            let file =
+                container == nil
+                ? try SoundFile(descriptor: pipe, raw: raw, name: name, closing: true)
                 : try SoundFile(descriptor: pipe, name: name, lengthKnown: false)
             reader = AudioReader(file: file, name: name)
         }
@@ -80,13 +84,16 @@ public struct StandardInput {
     static func spool(_ signature: [UInt8], _ descriptor: Int32, name: String) throws -> Int32 {
         var template = Array((NSTemporaryDirectory() + "wakeword-stdin-XXXXXX").utf8CString)
         let file = mkstemp(&template)
-        guard file >= 0 else { throw WakeWordError.unreadable(path: name, reason: "cannot make a temporary file: \(String(cString: strerror(errno)))") }
+        guard file >= 0 else {
+            throw WakeWordError.unreadable(path: name, reason: "cannot make a temporary file: \(String(cString: strerror(errno)))")
+        }
         _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
         var chunk = signature
         while !chunk.isEmpty {
             guard write(chunk, to: file) else {
                 close(file)
-                throw WakeWordError.unreadable(path: name, reason: "cannot keep it in a temporary file: \(String(cString: strerror(errno)))")
+                throw WakeWordError.unreadable(
+                    path: name, reason: "cannot keep it in a temporary file: \(String(cString: strerror(errno)))")
             }
             chunk = read(available: 1 << 16, from: descriptor)
         }

@@ -30,8 +30,10 @@ public struct Detector: Sendable {
 
     /// `thresholds[i]` (when given) overrides model i's own threshold; `refractory` (seconds)
     /// overrides every model's. Fails if a model was trained on a different encoder.
-    public init(models: [WakeWordModel], encoder: WhisperEncoder, thresholds: [Float?]? = nil, refractory: Double? = nil,
-                modelPaths: [String]? = nil) throws {
+    public init(
+        models: [WakeWordModel], encoder: WhisperEncoder, thresholds: [Float?]? = nil, refractory: Double? = nil,
+        modelPaths: [String]? = nil
+    ) throws {
         precondition(!models.isEmpty, "a detector needs at least one model")
         for (i, model) in models.enumerated() { try model.check(against: encoder, path: modelPaths?[i] ?? model.name) }
         self.models = models
@@ -46,11 +48,14 @@ public struct Detector: Sendable {
         let logMel = LogMel()
         groups = members.map { indices in
             let readers = indices.map { i in
-                Reader(model: i, tap: FeatureStream.Tap(models[i]), smoother: ScoreSmoother(count: models[i].smoothing),
-                       gate: EventGate(threshold: thresholds?[i] ?? models[i].threshold,
-                                       refractory: Int(((refractory ?? models[i].refractory) * Double(AudioFormat.sampleRate)).rounded())))
+                Reader(
+                    model: i, tap: FeatureStream.Tap(models[i]), smoother: ScoreSmoother(count: models[i].smoothing),
+                    gate: EventGate(
+                        threshold: thresholds?[i] ?? models[i].threshold,
+                        refractory: Int(((refractory ?? models[i].refractory) * Double(AudioFormat.sampleRate)).rounded())))
             }
-            let stream = FeatureStream(encoder: encoder, windowing: models[indices[0]].windowing, taps: Set(readers.map(\.tap)), logMel: logMel)
+            let stream = FeatureStream(
+                encoder: encoder, windowing: models[indices[0]].windowing, taps: Set(readers.map(\.tap)), logMel: logMel)
             return StreamGroup(stream: stream, readers: readers)
         }
     }

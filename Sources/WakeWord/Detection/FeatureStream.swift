@@ -96,16 +96,18 @@ public struct FeatureStream: Sendable {
         // its own (it overlaps the previous one) and neither reads nor writes it.
         let carriesMemory = !pass.isFinal
         let mel = logMel(buffer.window(from: pass.start, count: windowing.window))
-        let (encoded, next) = encoder.encode(mel, layers: layers, memory: carriesMemory ? memory : nil,
-                                             keep: carriesMemory ? windowing.memory / Windowing.samplesPerPosition : 0)
+        let (encoded, next) = encoder.encode(
+            mel, layers: layers, memory: carriesMemory ? memory : nil,
+            keep: carriesMemory ? windowing.memory / Windowing.samplesPerPosition : 0)
         if carriesMemory { memory = next }
         history.append(encoded, window: pass.window, from: pass.keepFrom)
-        let inputs = Dictionary(uniqueKeysWithValues: taps.map { tap in
-            var own = windowing
-            own.pools = tap.pools
-            let hops = pass.hops.filter { $0 >= own.firstHop }
-            return (tap, HeadInputs(hops: hops, features: history.pooled(layer: tap.layer, hops: hops, pools: tap.pools)))
-        })
+        let inputs = Dictionary(
+            uniqueKeysWithValues: taps.map { tap in
+                var own = windowing
+                own.pools = tap.pools
+                let hops = pass.hops.filter { $0 >= own.firstHop }
+                return (tap, HeadInputs(hops: hops, features: history.pooled(layer: tap.layer, hops: hops, pools: tap.pools)))
+            })
         // Later hops end after this pass, so their pools start after its end minus the longest pool.
         history.trim(before: pass.end - taps.map { $0.pools.max()! }.max()!)
         return Pass(inputs: inputs)

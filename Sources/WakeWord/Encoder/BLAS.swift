@@ -17,7 +17,9 @@ public enum BLAS {
         var y = Matrix(rows: x.rows, columns: weight.rows)
         for r in 0..<x.rows {
             y.values.withUnsafeMutableBufferPointer { out in
-                bias.withUnsafeBufferPointer { out.baseAddress!.advanced(by: r * weight.rows).update(from: $0.baseAddress!, count: bias.count) }
+                bias.withUnsafeBufferPointer {
+                    out.baseAddress!.advanced(by: r * weight.rows).update(from: $0.baseAddress!, count: bias.count)
+                }
             }
         }
         gemm(x.all, weight.all, transposeB: true, into: &y, beta: 1)
@@ -27,15 +29,20 @@ public enum BLAS {
     /// C[rows, columns] = alpha·A·op(B) + beta·C[rows, columns], where A is [m, k], op(B) is
     /// B or Bᵀ, [k, n], and the block of C written is [m, n] (all of C when `rows` and
     /// `columns` are nil).
-    public static func gemm(_ a: MatrixBlock, _ b: MatrixBlock, transposeB: Bool = false, into c: inout Matrix,
-                            rows: Range<Int>? = nil, columns: Range<Int>? = nil, alpha: Float = 1, beta: Float = 0) {
+    public static func gemm(
+        _ a: MatrixBlock, _ b: MatrixBlock, transposeB: Bool = false, into c: inout Matrix,
+        rows: Range<Int>? = nil, columns: Range<Int>? = nil, alpha: Float = 1, beta: Float = 0
+    ) {
         // C's block by index (a MatrixBlock of C would hold a second reference and make the write copy C).
         let (rows, columns) = (rows ?? 0..<c.rows, columns ?? 0..<c.columns)
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= c.rows && columns.lowerBound >= 0 && columns.upperBound <= c.columns,
-                     "gemm: block [\(rows), \(columns)] outside C [\(c.rows), \(c.columns)]")
+        precondition(
+            rows.lowerBound >= 0 && rows.upperBound <= c.rows && columns.lowerBound >= 0 && columns.upperBound <= c.columns,
+            "gemm: block [\(rows), \(columns)] outside C [\(c.rows), \(c.columns)]")
         let (m, n, k) = (rows.count, columns.count, a.columns.count)
-        precondition(a.rows.count == m && (transposeB ? b.rows.count == n && b.columns.count == k : b.rows.count == k && b.columns.count == n),
-                     "gemm: A [\(a.rows.count), \(k)], B [\(b.rows.count), \(b.columns.count)]\(transposeB ? "ᵀ" : "") and C [\(m), \(n)] do not fit")
+        precondition(
+            a.rows.count == m && (transposeB ? b.rows.count == n && b.columns.count == k : b.rows.count == k && b.columns.count == n),
+            "gemm: A [\(a.rows.count), \(k)], B [\(b.rows.count), \(b.columns.count)]\(transposeB ? "ᵀ" : "") and C [\(m), \(n)] do not fit"
+        )
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             for r in rows { for col in columns { c[r, col] *= beta } }
@@ -45,11 +52,12 @@ public enum BLAS {
         a.matrix.values.withUnsafeBufferPointer { pa in
             b.matrix.values.withUnsafeBufferPointer { pb in
                 c.values.withUnsafeMutableBufferPointer { pc in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k), alpha,
-                                pa.baseAddress! + a.offset, Int32(a.matrix.columns),
-                                pb.baseAddress! + b.offset, Int32(b.matrix.columns), beta,
-                                pc.baseAddress! + offsetC, Int32(ldc))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha,
+                        pa.baseAddress! + a.offset, Int32(a.matrix.columns),
+                        pb.baseAddress! + b.offset, Int32(b.matrix.columns), beta,
+                        pc.baseAddress! + offsetC, Int32(ldc))
                 }
             }
         }

@@ -9,7 +9,12 @@ import Foundation
 public struct CTranslate2Model: Sendable {
     /// Element types as CTranslate2 numbers them.
     public enum DType: UInt8, Sendable, CaseIterable {
-        case float32 = 0, int8 = 1, int16 = 2, int32 = 3, float16 = 4, bfloat16 = 5
+        case float32 = 0
+        case int8 = 1
+        case int16 = 2
+        case int32 = 3
+        case float16 = 4
+        case bfloat16 = 5
 
         public var byteSize: Int {
             switch self {
@@ -61,8 +66,10 @@ public struct CTranslate2Model: Sendable {
         var reader = ByteReader(bytes, path: path)
         version = try reader.u32("format version")
         guard version == CTranslate2Model.supportedVersion else {
-            throw WakeWordError.badEncoder(path: path, reason: "CTranslate2 format version \(version) is not supported"
-                + " (expected \(CTranslate2Model.supportedVersion)); is this a CTranslate2 model.bin?")
+            throw WakeWordError.badEncoder(
+                path: path,
+                reason: "CTranslate2 format version \(version) is not supported"
+                    + " (expected \(CTranslate2Model.supportedVersion)); is this a CTranslate2 model.bin?")
         }
         spec = try reader.string("spec name")
         specRevision = try reader.u32("spec revision")
@@ -86,8 +93,10 @@ public struct CTranslate2Model: Sendable {
                 needed = overflow ? nil : product
             }
             guard let needed, needed == byteCount else {
-                throw WakeWordError.badTensor(path: path, name: name, reason: "shape \(shape) of \(dtype) needs"
-                    + " \(needed.map(String.init) ?? "more than 2^63") bytes but the file gives \(byteCount)")
+                throw WakeWordError.badTensor(
+                    path: path, name: name,
+                    reason: "shape \(shape) of \(dtype) needs"
+                        + " \(needed.map(String.init) ?? "more than 2^63") bytes but the file gives \(byteCount)")
             }
             let data = try reader.take(byteCount, "data of \(name)")
             guard variables[name] == nil else {

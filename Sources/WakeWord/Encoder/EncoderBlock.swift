@@ -60,8 +60,9 @@ struct EncoderBlock: Sendable {
             for head in 0..<heads {
                 let columns = (head * headWidth)..<((head + 1) * headWidth)
                 // scores = scale · Q_h · K_hᵀ   [steps, context]
-                BLAS.gemm(qkv[rows: queries, columns: columns], keys[rows: attended, columns: columns], transposeB: true,
-                          into: &scores, alpha: scale)
+                BLAS.gemm(
+                    qkv[rows: queries, columns: columns], keys[rows: attended, columns: columns], transposeB: true,
+                    into: &scores, alpha: scale)
                 softmaxRows(&scores)
                 // result_h = scores · V_h   [steps, headWidth]
                 BLAS.gemm(scores.all, values[rows: attended, columns: columns], into: &result, rows: queries, columns: columns)

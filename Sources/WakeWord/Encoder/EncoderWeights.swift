@@ -40,8 +40,10 @@ struct EncoderWeights {
     func checkAllUsed() throws {
         let extra = model.names.filter { $0.hasPrefix("encoder/") && !used.contains($0) }
         if let first = extra.first {
-            throw WakeWordError.badTensor(path: model.path, name: first, reason: "unexpected encoder tensor"
-                + (extra.count > 1 ? " (and \(extra.count - 1) more)" : "") + "; is this a Whisper encoder?")
+            throw WakeWordError.badTensor(
+                path: model.path, name: first,
+                reason: "unexpected encoder tensor"
+                    + (extra.count > 1 ? " (and \(extra.count - 1) more)" : "") + "; is this a Whisper encoder?")
         }
     }
 
@@ -52,9 +54,11 @@ struct EncoderWeights {
         }
         let floatTypes: [CTranslate2Model.DType] = [.float32, .float16, .bfloat16]
         guard floatTypes.contains(variable.dtype) == floating else {
-            throw WakeWordError.badTensor(path: model.path, name: name, reason: floating
-                ? "stored as \(variable.dtype); quantized weights are not supported (convert with --quantization float16)"
-                : "expected an integer, found \(variable.dtype)")
+            throw WakeWordError.badTensor(
+                path: model.path, name: name,
+                reason: floating
+                    ? "stored as \(variable.dtype); quantized weights are not supported (convert with --quantization float16)"
+                    : "expected an integer, found \(variable.dtype)")
         }
         used.insert(name)
         contentHash.update(name)

@@ -8,8 +8,9 @@ public struct MatrixBlock: Sendable {
     public let columns: Range<Int>
 
     public init(_ matrix: Matrix, rows: Range<Int>, columns: Range<Int>) {
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= matrix.rows && columns.lowerBound >= 0 && columns.upperBound <= matrix.columns,
-                     "block [\(rows), \(columns)] outside a [\(matrix.rows), \(matrix.columns)] matrix")
+        precondition(
+            rows.lowerBound >= 0 && rows.upperBound <= matrix.rows && columns.lowerBound >= 0 && columns.upperBound <= matrix.columns,
+            "block [\(rows), \(columns)] outside a [\(matrix.rows), \(matrix.columns)] matrix")
         (self.matrix, self.rows, self.columns) = (matrix, rows, columns)
     }
 

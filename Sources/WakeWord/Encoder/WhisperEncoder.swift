@@ -48,7 +48,8 @@ public struct WhisperEncoder: Sendable {
         let (width, melCount) = (conv1Shape[0], conv1Shape[1])
         let heads = try weights.scalar("encoder/num_heads")
         guard heads > 0, width % heads == 0 else {
-            throw WakeWordError.badTensor(path: model.path, name: "encoder/num_heads", reason: "\(heads) heads do not divide width \(width)")
+            throw WakeWordError.badTensor(
+                path: model.path, name: "encoder/num_heads", reason: "\(heads) heads do not divide width \(width)")
         }
         let contextLength = try weights.shape("encoder/position_encodings/encodings", rank: 2)[0]
         let layers = model.names.filter { $0.hasPrefix("encoder/layer_") && $0.hasSuffix("/ffn/linear_0/weight") }.count
@@ -120,14 +121,18 @@ public struct WhisperEncoder: Sendable {
     /// One streaming pass over a single window: besides its own positions, every block
     /// attends to `memory` (the previous pass's last positions); returns the outputs of
     /// `layers` and the memory for the next pass (this pass's last `keep` positions).
-    public func encode(_ mel: Matrix, layers: Set<Int>, memory: StreamMemory?, keep: Int) -> (outputs: [Int: Matrix], memory: StreamMemory?) {
+    public func encode(_ mel: Matrix, layers: Set<Int>, memory: StreamMemory?, keep: Int) -> (outputs: [Int: Matrix], memory: StreamMemory?)
+    {
         let result = run([mel], layers: layers, memory: memory, keep: keep)
         return (result.outputs.mapValues { $0[0] }, result.memory)
     }
 
-    private func run(_ mels: [Matrix], layers: Set<Int>, memory: StreamMemory?, keep: Int) -> (outputs: [Int: [Matrix]], memory: StreamMemory?) {
-        precondition(!layers.isEmpty && layers.allSatisfy { (1...dimensions.layers).contains($0) },
-                     "layers \(layers.sorted()) outside 1...\(dimensions.layers)")
+    private func run(_ mels: [Matrix], layers: Set<Int>, memory: StreamMemory?, keep: Int) -> (
+        outputs: [Int: [Matrix]], memory: StreamMemory?
+    ) {
+        precondition(
+            !layers.isEmpty && layers.allSatisfy { (1...dimensions.layers).contains($0) },
+            "layers \(layers.sorted()) outside 1...\(dimensions.layers)")
         var stream = begin(mels)
         var outputs: [Int: [Matrix]] = [:]
         var kept: [EncoderBlock.Memory] = []

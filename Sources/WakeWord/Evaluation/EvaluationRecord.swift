@@ -76,7 +76,9 @@ public struct EvaluationRecord: Sendable {
             "sample_rate": AudioFormat.sampleRate,
             "refractory_seconds": Double(refractory) / Double(AudioFormat.sampleRate),
             "hit_after_end_seconds": Metrics.hitAfterEnd,
-            "positives": positives.map { ["file": $0.savedAs ?? $0.file, "source": $0.file, "word_start": $0.wordStart, "word_end": $0.wordEnd] },
+            "positives": positives.map {
+                ["file": $0.savedAs ?? $0.file, "source": $0.file, "word_start": $0.wordStart, "word_end": $0.wordEnd]
+            },
             "negatives": negatives.flatMap(\.segments).map { ["file": URL(fileURLWithPath: $0.file).standardizedFileURL.path] },
         ]
         let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])

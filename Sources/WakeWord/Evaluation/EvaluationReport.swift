@@ -75,9 +75,10 @@ public struct EvaluationReport: Codable, Sendable {
         self.sweep = sweep
         targets = [0.5, 1].map { Target(faPerHour: $0, point: metrics.point(forFAPerHour: $0, in: sweep)) }
         histogram = EvaluationReport.histogram(record)
-        settings = Settings(snrDB: snr, seed: seed, paddingSeconds: padding,
-                            refractorySeconds: Double(record.refractory) / Double(AudioFormat.sampleRate), layer: record.model.layer,
-                            windowing: record.model.windowing.description, head: record.model.head.kind.rawValue)
+        settings = Settings(
+            snrDB: snr, seed: seed, paddingSeconds: padding,
+            refractorySeconds: Double(record.refractory) / Double(AudioFormat.sampleRate), layer: record.model.layer,
+            windowing: record.model.windowing.description, head: record.model.head.kind.rawValue)
         toolVersion = WakeWordVersion.current
     }
 
@@ -88,7 +89,8 @@ public struct EvaluationReport: Codable, Sendable {
             let s = Double(min(max(score, 1e-7), 1 - 1e-7))
             return min(edges.count - 2, max(0, Int(floor(log(s / (1 - s)))) + 12))
         }
-        var positives = [Int](repeating: 0, count: edges.count - 1), negatives = positives
+        var positives = [Int](repeating: 0, count: edges.count - 1)
+        var negatives = positives
         for positive in record.positives {
             let best = positive.hitWindowHops.map { positive.scores[$0] }.max() ?? 0
             positives[bin(best)] += 1

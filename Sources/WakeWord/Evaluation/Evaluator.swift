@@ -21,10 +21,12 @@ public struct Evaluator: Sendable {
         (self.encoder, self.model) = (encoder, model)
     }
 
-    public func evaluate(positives: [String], negatives: [String], noise: [String],
-                         progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in },
-                         warn: @escaping @Sendable (String) -> Void = { _ in },
-                         isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> EvaluationRecord {
+    public func evaluate(
+        positives: [String], negatives: [String], noise: [String],
+        progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in },
+        warn: @escaping @Sendable (String) -> Void = { _ in },
+        isCancelled: @escaping @Sendable () -> Bool = { false }
+    ) throws -> EvaluationRecord {
         let detector = try Detector(models: [model], encoder: encoder)
         let noiseSources: [AugmentationSources.Source] = try noise.map { path in
             let samples = try Clip.load(path, warn: warn)
@@ -42,7 +44,10 @@ public struct Evaluator: Sendable {
             switch PositiveClip.load(path, warn: warn) {
             case .success(let clip):
                 let source = noiseSources.isEmpty ? nil : Int.random(in: 0..<noiseSources.count, using: &generator)
-                let segment = source.map { AugmentationRecipe.Segment(source: $0, offset: Int.random(in: 0..<noiseSources[$0].samples.count, using: &generator), decibels: snr) }
+                let segment = source.map {
+                    AugmentationRecipe.Segment(
+                        source: $0, offset: Int.random(in: 0..<noiseSources[$0].samples.count, using: &generator), decibels: snr)
+                }
                 usable.append(PreparedClip(index: index, clip: clip, noise: segment))
             case .failure(let error):
                 warn("skipping \(error)")
@@ -53,12 +58,16 @@ public struct Evaluator: Sendable {
         // No positive clips at all is a false-accept run; clips none of which is usable is a mistake.
         guard !usable.isEmpty || positives.isEmpty else {
             let reasons = skipped.map(\.reason)
-            throw WakeWordError.invalidInput("none of the \(positives.count) positive clips is usable"
-                + (reasons.first.map { " (\($0)\(reasons.count > 1 ? "; \(reasons.count - 1) more" : ""))" } ?? ""))
+            throw WakeWordError.invalidInput(
+                "none of the \(positives.count) positive clips is usable"
+                    + (reasons.first.map { " (\($0)\(reasons.count > 1 ? "; \(reasons.count - 1) more" : ""))" } ?? ""))
         }
-        let saveAudio = self.saveAudio, clips = usable
-        let positiveRecords = try Parallel.map(clips, threads: threads, isCancelled: isCancelled,
-                                               progress: { progress("positive clips", $0, clips.count) }) { item -> PositiveRecord in
+        let saveAudio = self.saveAudio
+        let clips = usable
+        let positiveRecords = try Parallel.map(
+            clips, threads: threads, isCancelled: isCancelled,
+            progress: { progress("positive clips", $0, clips.count) }
+        ) { item -> PositiveRecord in
             let clip = item.clip
             let audio = Evaluator.mix(clip, padding: padSamples, noise: item.noise.map { (noiseSources[$0.source], $0) })
             var savedAs: String?
@@ -68,10 +77,11 @@ public struct Evaluator: Sendable {
             }
             var run = detector
             let trace = Evaluator.run(&run, audio)
-            return PositiveRecord(file: clip.path, savedAs: savedAs, wordStart: Double(clip.bounds.start + padSamples) / Double(AudioFormat.sampleRate),
-                                  wordEnd: Double(clip.bounds.end + padSamples) / Double(AudioFormat.sampleRate),
-                                  hops: trace.hops, scores: trace.scores, detections: trace.detections,
-                                  noise: item.noise.map { .init(file: noiseSources[$0.source].name, offset: $0.offset, snrDB: $0.decibels) })
+            return PositiveRecord(
+                file: clip.path, savedAs: savedAs, wordStart: Double(clip.bounds.start + padSamples) / Double(AudioFormat.sampleRate),
+                wordEnd: Double(clip.bounds.end + padSamples) / Double(AudioFormat.sampleRate),
+                hops: trace.hops, scores: trace.scores, detections: trace.detections,
+                noise: item.noise.map { .init(file: noiseSources[$0.source].name, offset: $0.offset, snrDB: $0.decibels) })
         }
 
         // Negatives: contiguous runs of the files, of similar byte size.
@@ -80,7 +90,9 @@ public struct Evaluator: Sendable {
         let finished = Counter()
         let negativeRecords = try Parallel.map(streams, threads: threads, isCancelled: isCancelled) { paths -> NegativeRecord in
             var run = detector
-            var hops: [Int] = [], scores: [Float] = [], detections: [Detection] = []
+            var hops: [Int] = []
+            var scores: [Float] = []
+            var detections: [Detection] = []
             var segments: [NegativeRecord.Segment] = []
             var offset = 0
             for path in paths {
@@ -91,18 +103,25 @@ public struct Evaluator: Sendable {
                     let chunk = try reader.read(maxFrames: 4 * AudioFormat.sampleRate)
                     if chunk.isEmpty { break }
                     offset += chunk.count
-                    detections += run.process(chunk) { hops.append($0.sample); scores.append($0.score) }
+                    detections += run.process(chunk) {
+                        hops.append($0.sample)
+                        scores.append($0.score)
+                    }
                 }
                 reader.warnings.forEach(warn)
                 segments.append(.init(file: path, start: start, samples: offset - start))
                 progress("negative audio", finished.increment(), negatives.count)
             }
-            detections += run.finish { hops.append($0.sample); scores.append($0.score) }
+            detections += run.finish {
+                hops.append($0.sample)
+                scores.append($0.score)
+            }
             return NegativeRecord(segments: segments, hops: hops, scores: scores, detections: detections)
         }
-        let record = EvaluationRecord(model: model, positives: positiveRecords,
-                                      skipped: skipped,
-                                      negatives: negativeRecords, refractory: Int((model.refractory * Double(AudioFormat.sampleRate)).rounded()))
+        let record = EvaluationRecord(
+            model: model, positives: positiveRecords,
+            skipped: skipped,
+            negatives: negativeRecords, refractory: Int((model.refractory * Double(AudioFormat.sampleRate)).rounded()))
         if let saveAudio { try record.writeManifest(to: saveAudio) }
         return record
     }
@@ -120,8 +139,10 @@ public struct Evaluator: Sendable {
             throw WakeWordError.badAudio(path: record.file, reason: "no longer usable")
         }
         let noise = try record.noise.map { mix in
-            (AugmentationSources.Source(name: mix.file, samples: try Clip.load(mix.file, warn: { _ in })),
-             AugmentationRecipe.Segment(source: 0, offset: mix.offset, decibels: mix.snrDB))
+            (
+                AugmentationSources.Source(name: mix.file, samples: try Clip.load(mix.file, warn: { _ in })),
+                AugmentationRecipe.Segment(source: 0, offset: mix.offset, decibels: mix.snrDB)
+            )
         }
         return mix(clip, padding: Int(padding * Double(AudioFormat.sampleRate)), noise: noise)
     }
@@ -131,20 +152,29 @@ public struct Evaluator: Sendable {
     static func mix(_ clip: PositiveClip, padding: Int, noise: (AugmentationSources.Source, AugmentationRecipe.Segment)?) -> [Float] {
         var audio = [Float](repeating: 0, count: padding) + clip.samples + [Float](repeating: 0, count: padding)
         if let (source, segment) = noise {
-            source.mix(into: &audio, offset: segment.offset, snrDB: segment.decibels,
-                       signalPower: Endpointer.power(clip.samples, clip.bounds.start..<clip.bounds.end), noisePower: .mixedSegment)
+            source.mix(
+                into: &audio, offset: segment.offset, snrDB: segment.decibels,
+                signalPower: Endpointer.power(clip.samples, clip.bounds.start..<clip.bounds.end), noisePower: .mixedSegment)
         }
         return audio.map { (max(-1, min(1, $0)) * 32767).rounded() / 32767 }
     }
 
     /// Streams `audio` through the detector in 0.5 s chunks, recording every hop.
     static func run(_ detector: inout Detector, _ audio: [Float]) -> (hops: [Int], scores: [Float], detections: [Detection]) {
-        var hops: [Int] = [], scores: [Float] = [], detections: [Detection] = []
+        var hops: [Int] = []
+        var scores: [Float] = []
+        var detections: [Detection] = []
         let chunk = AudioFormat.sampleRate / 2
         for start in stride(from: 0, to: audio.count, by: chunk) {
-            detections += detector.process(Array(audio[start..<min(start + chunk, audio.count)])) { hops.append($0.sample); scores.append($0.score) }
+            detections += detector.process(Array(audio[start..<min(start + chunk, audio.count)])) {
+                hops.append($0.sample)
+                scores.append($0.score)
+            }
         }
-        detections += detector.finish { hops.append($0.sample); scores.append($0.score) }
+        detections += detector.finish {
+            hops.append($0.sample)
+            scores.append($0.score)
+        }
         return (hops, scores, detections)
     }
 
@@ -153,7 +183,12 @@ public struct Evaluator: Sendable {
         private let lock = NSLock()
         private var value = 0
 
-        func increment() -> Int { lock.withLock { value += 1; return value } }
+        func increment() -> Int {
+            lock.withLock {
+                value += 1
+                return value
+            }
+        }
     }
 
     /// `items` cut into at most `parts` contiguous runs of nearly equal total `sizes`.

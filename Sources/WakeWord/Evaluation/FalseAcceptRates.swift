@@ -42,7 +42,8 @@ public struct FalseAcceptRates: Sendable {
     public func threshold(forFAPerHour target: Double) -> Rate {
         let chosen = calibration(logits: true).threshold(forFAPerHour: target)
         if chosen.extrapolated {
-            return Rate(threshold: chosen.threshold, falseAccepts: chosen.observedEvents, perHour: chosen.expectedFAPerHour, extrapolated: true)
+            return Rate(
+                threshold: chosen.threshold, falseAccepts: chosen.observedEvents, perHour: chosen.expectedFAPerHour, extrapolated: true)
         }
         // Read off the audio: the same rule on the scores themselves (a monotone map of the
         // logits), so that no rounding between the two puts the threshold on a peak.

@@ -63,8 +63,9 @@ public struct Metrics: Sendable {
     public func point(at threshold: Float) -> OperatingPoint {
         let misses = hits(at: threshold).filter { $0 == nil }.count
         let accepts = falseAccepts(at: threshold).count
-        return OperatingPoint(threshold: threshold, frr: Double(misses) / Double(max(record.positives.count, 1)),
-                              faPerHour: Double(accepts) / max(record.negativeHours, 1e-12), misses: misses, falseAccepts: accepts)
+        return OperatingPoint(
+            threshold: threshold, frr: Double(misses) / Double(max(record.positives.count, 1)),
+            faPerHour: Double(accepts) / max(record.negativeHours, 1e-12), misses: misses, falseAccepts: accepts)
     }
 
     /// Operating points over thresholds σ(l) for logits l from −8 to 16 in steps of 0.1,
@@ -84,7 +85,8 @@ public struct Metrics: Sendable {
     /// Median and 95th percentile of (first hit − word end), in milliseconds, over hits
     /// (linear interpolation between ranks, as numpy's default).
     public func latency(at threshold: Float) -> (median: Double, p95: Double)? {
-        let delays = zip(hits(at: threshold), record.positives).compactMap { hit, positive in hit.map { ($0 - positive.wordEnd) * 1000 } }.sorted()
+        let delays = zip(hits(at: threshold), record.positives).compactMap { hit, positive in hit.map { ($0 - positive.wordEnd) * 1000 } }
+            .sorted()
         guard !delays.isEmpty else { return nil }
         func percentile(_ q: Double) -> Double {
             let rank = q * Double(delays.count - 1)
@@ -98,9 +100,10 @@ public struct Metrics: Sendable {
     public func misses(at threshold: Float) -> [Miss] {
         zip(hits(at: threshold), record.positives).filter { $0.0 == nil }.map { _, positive in
             let best = positive.hitWindowHops.max { positive.scores[$0] < positive.scores[$1] }
-            return Miss(file: positive.file, savedAs: positive.savedAs, wordStart: positive.wordStart, wordEnd: positive.wordEnd,
-                        bestScore: best.map { positive.scores[$0] } ?? 0,
-                        bestTime: best.map { Double(positive.hops[$0]) / Double(AudioFormat.sampleRate) } ?? positive.wordEnd)
+            return Miss(
+                file: positive.file, savedAs: positive.savedAs, wordStart: positive.wordStart, wordEnd: positive.wordEnd,
+                bestScore: best.map { positive.scores[$0] } ?? 0,
+                bestTime: best.map { Double(positive.hops[$0]) / Double(AudioFormat.sampleRate) } ?? positive.wordEnd)
         }.sorted { $0.bestScore < $1.bestScore }
     }
 }

@@ -15,14 +15,16 @@ struct ReportTable {
     /// cells up to the header's width.
     var markdown: String {
         func line(_ cells: [String]) -> String { "|" + cells.map { $0.isEmpty ? " |" : " \($0) |" }.joined() + "\n" }
-        return line(header) + "|" + String(repeating: "---|", count: header.count) + "\n" + rows.map { row in
-            line(row.flatMap { cell -> [String] in
-                switch cell {
-                case .text(let text), .markup(let text): [text]
-                case .spanning(let text): [text] + [String](repeating: "", count: header.count - row.count)
-                }
-            })
-        }.joined()
+        return line(header) + "|" + String(repeating: "---|", count: header.count) + "\n"
+            + rows.map { row in
+                line(
+                    row.flatMap { cell -> [String] in
+                        switch cell {
+                        case .text(let text), .markup(let text): [text]
+                        case .spanning(let text): [text] + [String](repeating: "", count: header.count - row.count)
+                        }
+                    })
+            }.joined()
     }
 
     /// `<table id="id">` with a header row and one `<tr>` per row; a spanning cell gets the
@@ -30,13 +32,14 @@ struct ReportTable {
     func html(id: String) -> String {
         "<table id=\"\(id)\"><tr>" + header.map { "<th>\(SVGPlot.escape($0))</th>" }.joined() + "</tr>\n"
             + rows.map { row in
-                "<tr>" + row.map { cell in
-                    switch cell {
-                    case .text(let text): "<td>\(SVGPlot.escape(text))</td>"
-                    case .markup(let html): "<td>\(html)</td>"
-                    case .spanning(let text): "<td colspan=\"\(header.count - row.count + 1)\">\(SVGPlot.escape(text))</td>"
-                    }
-                }.joined() + "</tr>"
+                "<tr>"
+                    + row.map { cell in
+                        switch cell {
+                        case .text(let text): "<td>\(SVGPlot.escape(text))</td>"
+                        case .markup(let html): "<td>\(html)</td>"
+                        case .spanning(let text): "<td colspan=\"\(header.count - row.count + 1)\">\(SVGPlot.escape(text))</td>"
+                        }
+                    }.joined() + "</tr>"
             }.joined(separator: "\n") + "\n</table>\n"
     }
 }

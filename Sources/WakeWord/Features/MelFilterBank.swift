@@ -7,8 +7,10 @@ public struct MelFilterBank: Sendable {
     /// [melCount, fftSize / 2 + 1]: weight of each FFT bin in each mel band.
     public let weights: Matrix
 
-    public init(sampleRate: Int = AudioFormat.sampleRate, fftSize: Int = 400, melCount: Int = 80,
-                minimumFrequency: Double = 0, maximumFrequency: Double? = nil) {
+    public init(
+        sampleRate: Int = AudioFormat.sampleRate, fftSize: Int = 400, melCount: Int = 80,
+        minimumFrequency: Double = 0, maximumFrequency: Double? = nil
+    ) {
         let bins = fftSize / 2 + 1
         let top = maximumFrequency ?? Double(sampleRate) / 2
         let binHz = (0..<bins).map { Double($0) * Double(sampleRate) / Double(fftSize) }
@@ -33,13 +35,17 @@ public struct MelFilterBank: Sendable {
     /// Slaney's mel scale: linear below 1 kHz (3 mel per 200 Hz), logarithmic above
     /// (27 mel per factor 6.4), as librosa's `hz_to_mel(htk=False)`.
     public static func mel(_ hertz: Double) -> Double {
-        let linearTop = 1000.0, melPerHz = 3.0 / 200.0, logStep = log(6.4) / 27
+        let linearTop = 1000.0
+        let melPerHz = 3.0 / 200.0
+        let logStep = log(6.4) / 27
         return hertz < linearTop ? hertz * melPerHz : linearTop * melPerHz + log(hertz / linearTop) / logStep
     }
 
     /// Inverse of `mel(_:)`.
     public static func hertz(_ mel: Double) -> Double {
-        let linearTop = 1000.0, melPerHz = 3.0 / 200.0, logStep = log(6.4) / 27
+        let linearTop = 1000.0
+        let melPerHz = 3.0 / 200.0
+        let logStep = log(6.4) / 27
         let linearTopMel = linearTop * melPerHz
         return mel < linearTopMel ? mel / melPerHz : linearTop * exp(logStep * (mel - linearTopMel))
     }

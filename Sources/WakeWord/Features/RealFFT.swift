@@ -18,8 +18,12 @@ final class RealFFT: Sendable {
     init(size: Int) {
         precondition(size >= 2 && size % 2 == 0, "FFT size must be even")
         self.size = size
-        let input = fftwf_alloc_real(size)!, output = fftwf_alloc_complex(size / 2 + 1)!
-        defer { fftwf_free(input); fftwf_free(output) }
+        let input = fftwf_alloc_real(size)!
+        let output = fftwf_alloc_complex(size / 2 + 1)!
+        defer {
+            fftwf_free(input)
+            fftwf_free(output)
+        }
         plan = RealFFT.plannerLock.withLock {
             fftwf_plan_dft_r2c_1d(Int32(size), input, output, UInt32(FFTW_ESTIMATE | FFTW_UNALIGNED))
         }

@@ -32,14 +32,16 @@ struct Augmenter: Sendable {
         // grid; mostly well into the stream (0 to 4 strides later), where detection spends
         // nearly all its time, rather than where its first pass still shapes the pools.
         let lead = Int.random(in: 0...4, using: &generator) * windowing.stride
-        recipe.endInScene = windowing.firstHop + AudioFormat.sampleRate / 10 + lead + Int.random(in: 0..<windowing.stride, using: &generator)
+        recipe.endInScene =
+            windowing.firstHop + AudioFormat.sampleRate / 10 + lead + Int.random(in: 0..<windowing.stride, using: &generator)
         let needed = recipe.endInScene + Augmenter.positiveSpan.upperBound
         let passes = max(0, (needed - windowing.window + windowing.stride - 1) / windowing.stride)
         recipe.sceneLength = windowing.window + passes * windowing.stride
         if kind == .truncated { recipe.truncateAt = Double.random(in: 0.4...0.75, using: &generator) }
         if kind == .replaced, !sources.context.isEmpty {
             let source = Int.random(in: 0..<sources.context.count, using: &generator)
-            recipe.replaceWord = .init(source: source, offset: Int.random(in: 0..<sources.context[source].samples.count, using: &generator), decibels: 0)
+            recipe.replaceWord = .init(
+                source: source, offset: Int.random(in: 0..<sources.context[source].samples.count, using: &generator), decibels: 0)
         }
         guard index > 0 else { return recipe }
         recipe.speed = Double.random(in: 0.9...1.1, using: &generator)
@@ -50,13 +52,15 @@ struct Augmenter: Sendable {
         }
         if !sources.noise.isEmpty, Double.random(in: 0..<1, using: &generator) < 0.85 {
             let source = Int.random(in: 0..<sources.noise.count, using: &generator)
-            recipe.noise = .init(source: source, offset: Int.random(in: 0..<sources.noise[source].samples.count, using: &generator),
-                                 decibels: Double.random(in: 0...20, using: &generator))
+            recipe.noise = .init(
+                source: source, offset: Int.random(in: 0..<sources.noise[source].samples.count, using: &generator),
+                decibels: Double.random(in: 0...20, using: &generator))
         }
         if !sources.context.isEmpty, Double.random(in: 0..<1, using: &generator) < 0.5 {
             let source = Int.random(in: 0..<sources.context.count, using: &generator)
-            recipe.context = .init(source: source, offset: Int.random(in: 0..<sources.context[source].samples.count, using: &generator),
-                                   decibels: Double.random(in: -25 ... -5, using: &generator))
+            recipe.context = .init(
+                source: source, offset: Int.random(in: 0..<sources.context[source].samples.count, using: &generator),
+                decibels: Double.random(in: -25 ... -5, using: &generator))
         }
         return recipe
     }
@@ -97,8 +101,9 @@ struct Augmenter: Sendable {
             }
         }
         if let noise = recipe.noise {
-            sources.noise[noise.source].mix(into: &scene, offset: noise.offset, snrDB: noise.decibels, signalPower: speechPower,
-                                            noisePower: .mixedSegment)
+            sources.noise[noise.source].mix(
+                into: &scene, offset: noise.offset, snrDB: noise.decibels, signalPower: speechPower,
+                noisePower: .mixedSegment)
         }
         return scene
     }

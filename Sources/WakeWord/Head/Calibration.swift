@@ -70,15 +70,17 @@ public struct Calibration: Sendable {
         }
         let observed = events(atLogit: logit)
         let expected = extrapolated ? target : Double(observed) / max(hours, 1e-9)
-        return Result(threshold: TriggerHead.sigmoid(logit), logit: logit, expectedFAPerHour: expected,
-                      observedEvents: observed, extrapolated: extrapolated)
+        return Result(
+            threshold: TriggerHead.sigmoid(logit), logit: logit, expectedFAPerHour: expected,
+            observedEvents: observed, extrapolated: extrapolated)
     }
 
     /// The rates at a given logit threshold, read off the data (no extrapolation).
     public func result(atLogit logit: Float) -> Result {
         let observed = events(atLogit: logit)
-        return Result(threshold: TriggerHead.sigmoid(logit), logit: logit, expectedFAPerHour: Double(observed) / max(hours, 1e-9),
-                      observedEvents: observed, extrapolated: false)
+        return Result(
+            threshold: TriggerHead.sigmoid(logit), logit: logit, expectedFAPerHour: Double(observed) / max(hours, 1e-9),
+            observedEvents: observed, extrapolated: false)
     }
 
     /// A threshold at `logit`, below the one `threshold(forFAPerHour: target)` chose: its
@@ -86,9 +88,10 @@ public struct Calibration: Sendable {
     /// never fires less), marked `limitedByFalseRejects`.
     public func lowered(toLogit logit: Float, target: Double) -> Result {
         let observed = events(atLogit: logit)
-        return Result(threshold: TriggerHead.sigmoid(logit), logit: logit,
-                      expectedFAPerHour: max(Double(observed) / max(hours, 1e-9), target),
-                      observedEvents: observed, extrapolated: false, limitedByFalseRejects: true)
+        return Result(
+            threshold: TriggerHead.sigmoid(logit), logit: logit,
+            expectedFAPerHour: max(Double(observed) / max(hours, 1e-9), target),
+            observedEvents: observed, extrapolated: false, limitedByFalseRejects: true)
     }
 
     /// The logit at each stream's local maxima, highest first: a hop whose logit is the
@@ -97,7 +100,8 @@ public struct Calibration: Sendable {
         var result: [Float] = []
         for stream in streams {
             let n = stream.logits.count
-            var low = 0, high = 0
+            var low = 0
+            var high = 0
             for i in 0..<n {
                 while stream.hops[low] < stream.hops[i] - refractory { low += 1 }
                 while high + 1 < n && stream.hops[high + 1] <= stream.hops[i] + refractory { high += 1 }

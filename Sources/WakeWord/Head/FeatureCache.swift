@@ -113,7 +113,8 @@ public struct FeatureCache: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else { return false }
         var reader = ByteReader(data) { .invalidInput($0) }
         guard (try? reader.take(magic.count, "signature")) != nil, let keyLength = try? reader.u32("key length"),
-              let keyBytes = try? reader.take(Int(keyLength), "key"), let key = String(data: keyBytes, encoding: .utf8) else { return false }
+            let keyBytes = try? reader.take(Int(keyLength), "key"), let key = String(data: keyBytes, encoding: .utf8)
+        else { return false }
         return decode(data, key: key) != nil
     }
 
@@ -128,7 +129,8 @@ public struct FeatureCache: Sendable {
             _ = try reader.take(magic.count, "signature")
             let keyLength = Int(try reader.u32("key length"))
             guard Array(try reader.take(keyLength, "key")) == Array(key.utf8) else { return nil }
-            let rows = Int(try reader.u32("rows")), columns = Int(try reader.u32("columns"))
+            let rows = Int(try reader.u32("rows"))
+            let columns = Int(try reader.u32("columns"))
             let samples = Int(try reader.i64("samples"))
             guard reader.remaining == rows * (8 + 4 + 4 * columns), samples >= 0 else { return nil }
             let hops = try (0..<rows).map { _ in Int(try reader.i64("hop")) }

@@ -15,15 +15,19 @@ public struct HeadFitting: Sendable {
 
     /// Trains `head` from its current parameters; returns the fitted head and the loss over
     /// all rows after each epoch.
-    public func fit(_ head: TriggerHead, features: Matrix, labels: [Float], weights: [Float],
-                    generator: inout SplitMix64) -> (head: TriggerHead, losses: [Double]) {
+    public func fit(
+        _ head: TriggerHead, features: Matrix, labels: [Float], weights: [Float],
+        generator: inout SplitMix64
+    ) -> (head: TriggerHead, losses: [Double]) {
         fit(head, features: features, rows: Array(0..<features.rows), labels: labels, weights: weights, generator: &generator)
     }
 
     /// Trains on the listed rows of `features` only (`labels` and `weights` are per listed
     /// row), gathering one minibatch at a time instead of copying the rows out.
-    public func fit(_ head: TriggerHead, features: Matrix, rows: [Int], labels: [Float], weights: [Float],
-                    generator: inout SplitMix64) -> (head: TriggerHead, losses: [Double]) {
+    public func fit(
+        _ head: TriggerHead, features: Matrix, rows: [Int], labels: [Float], weights: [Float],
+        generator: inout SplitMix64
+    ) -> (head: TriggerHead, losses: [Double]) {
         precondition(rows.count == labels.count && labels.count == weights.count && !rows.isEmpty)
         var head = head
         var optimiser = Adam(count: head.parameters.count, learningRate: learningRate)
@@ -33,8 +37,9 @@ public struct HeadFitting: Sendable {
             order.shuffle(using: &generator)
             for start in stride(from: 0, to: order.count, by: batchSize) {
                 let batch = order[start..<min(start + batchSize, order.count)]
-                let (_, gradient) = head.lossAndGradient(features.gather(batch.map { rows[$0] }), labels: batch.map { labels[$0] },
-                                                         weights: batch.map { weights[$0] }, l2: l2)
+                let (_, gradient) = head.lossAndGradient(
+                    features.gather(batch.map { rows[$0] }), labels: batch.map { labels[$0] },
+                    weights: batch.map { weights[$0] }, l2: l2)
                 optimiser.update(&head, gradient: gradient)
             }
             losses.append(loss(head, features: features, rows: rows, labels: labels, weights: weights))
@@ -55,7 +60,8 @@ public struct HeadFitting: Sendable {
             let block = start..<min(start + 4_096, rows.count)
             let blockWeight = Double(weights[block].reduce(0, +))
             // Each block's loss is a weighted mean without the penalty; recombine, then add it once.
-            let (value, _) = head.lossAndGradient(features.gather(Array(rows[block])), labels: Array(labels[block]), weights: Array(weights[block]), l2: 0)
+            let (value, _) = head.lossAndGradient(
+                features.gather(Array(rows[block])), labels: Array(labels[block]), weights: Array(weights[block]), l2: 0)
             total += value * blockWeight
             weight += blockWeight
         }

@@ -30,8 +30,10 @@ struct PositiveClip: Sendable {
             return unusable("the recording stops while the word is still being spoken")
         }
         guard bounds.end - bounds.start <= 2 * AudioFormat.sampleRate else {
-            return unusable(String(format: "%.1f s of speech is longer than a wake word (at most 2 s)",
-                                   Double(bounds.end - bounds.start) / Double(AudioFormat.sampleRate)))
+            return unusable(
+                String(
+                    format: "%.1f s of speech is longer than a wake word (at most 2 s)",
+                    Double(bounds.end - bounds.start) / Double(AudioFormat.sampleRate)))
         }
         var hash = ContentHash()
         hash.update(samples)

@@ -9,7 +9,7 @@ struct Reverb {
     /// Wet level relative to dry.
     let wet: Float
 
-    private static let combDelays = [1557, 1617, 1491, 1422]   // samples at 16 kHz, mutually prime
+    private static let combDelays = [1557, 1617, 1491, 1422]  // samples at 16 kHz, mutually prime
     private static let allPassDelays = [225, 556]
     private static let allPassGain: Float = 0.7
 
@@ -33,7 +33,8 @@ struct Reverb {
             tail = y
         }
         // Keep the loudness of the dry signal: scale the tail to `wet` of the dry power.
-        let dry = x.reduce(0) { $0 + Double($1 * $1) }, wetPower = tail.reduce(0) { $0 + Double($1 * $1) }
+        let dry = x.reduce(0) { $0 + Double($1 * $1) }
+        let wetPower = tail.reduce(0) { $0 + Double($1 * $1) }
         let scale = wetPower > 0 ? Float((dry / wetPower).squareRoot()) * wet : 0
         return zip(x, tail).map { $0 + scale * $1 }
     }

@@ -27,10 +27,12 @@ public struct Trainer: Sendable {
         (self.encoder, self.options, self.cache) = (encoder, options, cache)
     }
 
-    public func train(_ input: TrainingInput,
-                      progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in },
-                      warn: @escaping @Sendable (String) -> Void = { _ in },
-                      isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> TrainingOutcome {
+    public func train(
+        _ input: TrainingInput,
+        progress: @escaping @Sendable (TrainingProgress) -> Void = { _ in },
+        warn: @escaping @Sendable (String) -> Void = { _ in },
+        isCancelled: @escaping @Sendable () -> Bool = { false }
+    ) throws -> TrainingOutcome {
         let layer = options.layer ?? TrainingOptions.defaultLayer
         guard (1...encoder.dimensions.layers).contains(layer) else {
             throw WakeWordError.invalidInput("layer \(layer) is outside 1...\(encoder.dimensions.layers) for this encoder")
@@ -51,8 +53,9 @@ public struct Trainer: Sendable {
         }
         guard clips.count >= options.minimumPositives else {
             let example = skipped.first.map { " (\($0.reason)\(skipped.count > 1 ? "; \(skipped.count - 1) more skipped" : ""))" } ?? ""
-            throw WakeWordError.invalidInput("only \(clips.count) of \(input.positives.count) positive clips are usable\(example);"
-                + " at least \(options.minimumPositives) are needed")
+            throw WakeWordError.invalidInput(
+                "only \(clips.count) of \(input.positives.count) positive clips are usable\(example);"
+                    + " at least \(options.minimumPositives) are needed")
         }
         let windowing = options.windowing ?? Trainer.windowing(for: clips)
         if let problem = windowing.problem { throw WakeWordError.invalidInput("windowing: \(problem)") }
@@ -60,8 +63,9 @@ public struct Trainer: Sendable {
 
         // 2. Every training row, through the encoder once.
         var generator = SplitMix64(seed: options.seed)
-        let built = try buildSet(input, clips: clips, features: features, generator: &generator, progress: progress, warn: warn,
-                                 isCancelled: isCancelled)
+        let built = try buildSet(
+            input, clips: clips, features: features, generator: &generator, progress: progress, warn: warn,
+            isCancelled: isCancelled)
         let set = built.set
 
         // 3. Out-of-fold scores: the threshold and the expected false rejects.
@@ -86,10 +90,12 @@ public struct Trainer: Sendable {
         summary.targetFAPerHour = options.targetFAPerHour
         summary.expectedFAPerHour = calibration.expectedFAPerHour
         summary.expectedFRR = frr
-        let model = WakeWordModel(name: options.name, threshold: calibration.threshold, layer: layer, windowing: windowing,
-                                  refractory: options.refractory, smoothing: options.smoothing, head: head, encoder: encoder.identity, training: summary)
-        return TrainingOutcome(model: model, calibration: calibration, expectedFRR: frr, skipped: skipped + built.skipped,
-                               cacheHits: built.cacheHits, cacheMisses: built.cacheMisses)
+        let model = WakeWordModel(
+            name: options.name, threshold: calibration.threshold, layer: layer, windowing: windowing,
+            refractory: options.refractory, smoothing: options.smoothing, head: head, encoder: encoder.identity, training: summary)
+        return TrainingOutcome(
+            model: model, calibration: calibration, expectedFRR: frr, skipped: skipped + built.skipped,
+            cacheHits: built.cacheHits, cacheMisses: built.cacheMisses)
     }
 
     /// What `buildSet` assembled, and what it cost.
@@ -118,12 +124,15 @@ public struct Trainer: Sendable {
     /// Negative recordings streamed as the detector sees them, and the augmented scenes of
     /// every clip, assembled into one training set. The per-recording features are released
     /// when this returns: only the assembled copy stays.
-    private func buildSet(_ input: TrainingInput, clips: [PositiveClip], features: TrainingFeatures, generator: inout SplitMix64,
-                          progress: @escaping @Sendable (TrainingProgress) -> Void, warn: @escaping @Sendable (String) -> Void,
-                          isCancelled: @escaping @Sendable () -> Bool) throws -> BuiltSet {
+    private func buildSet(
+        _ input: TrainingInput, clips: [PositiveClip], features: TrainingFeatures, generator: inout SplitMix64,
+        progress: @escaping @Sendable (TrainingProgress) -> Void, warn: @escaping @Sendable (String) -> Void,
+        isCancelled: @escaping @Sendable () -> Bool
+    ) throws -> BuiltSet {
         let noise = try loadNoise(input.noise, warn: warn)
-        let negatives = try extractNegatives(input.negatives.sorted(), noise: noise, features: features, progress: progress, warn: warn,
-                                             isCancelled: isCancelled)
+        let negatives = try extractNegatives(
+            input.negatives.sorted(), noise: noise, features: features, progress: progress, warn: warn,
+            isCancelled: isCancelled)
         guard negatives.recordings.reduce(0, { $0 + $1.entry.features.rows }) > 0 else {
             throw WakeWordError.invalidInput("too little usable negative audio: give at least a few seconds")
         }
@@ -131,7 +140,9 @@ public struct Trainer: Sendable {
         let augmenter = Augmenter(windowing: features.windowing, sources: AugmentationSources(noise: noise, context: context))
         var jobs: [SceneJob] = []
         for c in clips.indices {
-            for i in 0..<options.copiesPerClip { jobs.append(SceneJob(clip: c, recipe: augmenter.recipe(index: i, kind: .word, generator: &generator))) }
+            for i in 0..<options.copiesPerClip {
+                jobs.append(SceneJob(clip: c, recipe: augmenter.recipe(index: i, kind: .word, generator: &generator)))
+            }
             for i in 0..<options.confusablesPerClip {
                 jobs.append(SceneJob(clip: c, recipe: augmenter.recipe(index: i + 1, kind: .truncated, generator: &generator)))
             }
@@ -140,18 +151,22 @@ public struct Trainer: Sendable {
             }
         }
         let allJobs = jobs
-        let computed = try Parallel.map(allJobs, threads: options.threads, isCancelled: isCancelled,
-                                        progress: { progress(TrainingProgress(stage: .positives, done: $0, total: allJobs.count)) }) {
+        let computed = try Parallel.map(
+            allJobs, threads: options.threads, isCancelled: isCancelled,
+            progress: { progress(TrainingProgress(stage: .positives, done: $0, total: allJobs.count)) }
+        ) {
             features.positive(clips[$0.clip], recipe: $0.recipe, augmenter: augmenter)
         }
         let scenes = zip(jobs, computed).map { job, scene in
             LabelledScene(entry: scene.entry, clip: job.clip, isFair: (job.recipe.noise?.decibels ?? 99) >= 10)
         }
-        let set = TrainingSet(negatives: negatives.recordings, scenes: scenes, clips: clips.count, folds: min(options.folds, clips.count),
-                              hop: features.windowing.hop, generator: &generator)
+        let set = TrainingSet(
+            negatives: negatives.recordings, scenes: scenes, clips: clips.count, folds: min(options.folds, clips.count),
+            hop: features.windowing.hop, generator: &generator)
         let hits = computed.filter(\.cached).count + negatives.recordings.filter(\.cached).count
-        return BuiltSet(set: set, negativeFiles: negatives.recordings.reduce(0) { $0 + $1.paths.count }, skipped: negatives.skipped,
-                        cacheHits: hits, cacheMisses: computed.count + negatives.recordings.count - hits)
+        return BuiltSet(
+            set: set, negativeFiles: negatives.recordings.reduce(0) { $0 + $1.paths.count }, skipped: negatives.skipped,
+            cacheHits: hits, cacheMisses: computed.count + negatives.recordings.count - hits)
     }
 
     /// Why a recording was skipped: our errors name their file; others get the path.
@@ -178,17 +193,23 @@ public struct Trainer: Sendable {
     /// dialogue, are not each the start of a stream), each streamed through the encoder;
     /// `noisyNegatives` of the streams get noise at 0 to 20 dB SNR, as positive scenes do.
     /// Recordings that cannot be opened are skipped with a warning.
-    private func extractNegatives(_ files: [String], noise: [AugmentationSources.Source], features: TrainingFeatures,
-                                  progress: @escaping @Sendable (TrainingProgress) -> Void,
-                                  warn: @Sendable (String) -> Void, isCancelled: @escaping @Sendable () -> Bool) throws
-        -> NegativeAudio {
+    private func extractNegatives(
+        _ files: [String], noise: [AugmentationSources.Source], features: TrainingFeatures,
+        progress: @escaping @Sendable (TrainingProgress) -> Void,
+        warn: @Sendable (String) -> Void, isCancelled: @escaping @Sendable () -> Bool
+    ) throws
+        -> NegativeAudio
+    {
         var groups: [[String]] = [[]]
         var skipped: [SkippedFile] = []
         var length = 0.0
         for path in files {
             do {
                 let duration = try AudioReader(path: path).declaredDuration ?? 60
-                if length >= Double(options.negativeStream) / Double(AudioFormat.sampleRate) { groups.append([]); length = 0 }
+                if length >= Double(options.negativeStream) / Double(AudioFormat.sampleRate) {
+                    groups.append([])
+                    length = 0
+                }
                 groups[groups.count - 1].append(path)
                 length += duration
             } catch {
@@ -203,12 +224,15 @@ public struct Trainer: Sendable {
         let noises: [TrainingFeatures.Noise?] = streams.map { _ in
             guard !noise.isEmpty, Double.random(in: 0..<1, using: &generator) < options.noisyNegatives else { return nil }
             let source = noise[Int.random(in: 0..<noise.count, using: &generator)]
-            return .init(source: source, offset: Int.random(in: 0..<source.samples.count, using: &generator),
-                         snrDB: Double(Int.random(in: 0...20, using: &generator)))
+            return .init(
+                source: source, offset: Int.random(in: 0..<source.samples.count, using: &generator),
+                snrDB: Double(Int.random(in: 0...20, using: &generator)))
         }
         let jobs = Array(zip(streams, noises))
-        let outcomes = try Parallel.map(jobs, threads: options.threads, isCancelled: isCancelled,
-                                        progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: jobs.count)) }) { paths, noise in
+        let outcomes = try Parallel.map(
+            jobs, threads: options.threads, isCancelled: isCancelled,
+            progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: jobs.count)) }
+        ) { paths, noise in
             Result<NegativeRecording, Error> {
                 let hashes = try paths.map { ContentHash.of(try Data(contentsOf: URL(fileURLWithPath: $0), options: .alwaysMapped)).hex }
                 let computed = try features.negative(paths: paths, hashes: hashes, noise: noise, isCancelled: isCancelled)
@@ -274,8 +298,10 @@ public struct Trainer: Sendable {
     /// labelled positive reaches it. The false-reject rate is read on the scenes
     /// without noise or with noise at 10 dB SNR or more (the harder ones train, but would
     /// make the estimate describe a louder room than people ask about).
-    private func crossValidate(_ set: TrainingSet, generator: inout SplitMix64, progress: (TrainingProgress) -> Void,
-                               isCancelled: () -> Bool) throws -> CrossValidation {
+    private func crossValidate(
+        _ set: TrainingSet, generator: inout SplitMix64, progress: (TrainingProgress) -> Void,
+        isCancelled: () -> Bool
+    ) throws -> CrossValidation {
         var streams: [Calibration.Stream] = []
         var bestPositive: [Float] = []
         for fold in 0..<set.folds {
@@ -284,8 +310,9 @@ public struct Trainer: Sendable {
             let head = fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
             // Decision scores, smoothed over hops as detection smooths them.
             for chunk in set.chunks where chunk.fold == fold && !chunk.rows.isEmpty {
-                let smoothed = ScoreSmoother.smooth(set.logits(head, rows: Array(chunk.rows)), hops: chunk.hops, count: options.smoothing,
-                                                    hopSize: set.hop)
+                let smoothed = ScoreSmoother.smooth(
+                    set.logits(head, rows: Array(chunk.rows)), hops: chunk.hops, count: options.smoothing,
+                    hopSize: set.hop)
                 streams.append(Calibration.Stream(hops: chunk.hops, logits: smoothed.map(\.logit)))
             }
             for scene in set.scenes where scene.fold == fold && scene.isFair {

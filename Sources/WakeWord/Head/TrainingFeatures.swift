@@ -51,8 +51,9 @@ struct TrainingFeatures: Sendable {
                 var chunk = try reader.read(maxFrames: 4 * AudioFormat.sampleRate)
                 if chunk.isEmpty { break }
                 if let noise {
-                    noise.source.mix(into: &chunk, offset: noise.offset + stream.total, snrDB: noise.snrDB,
-                                     signalPower: Endpointer.power(chunk, 0..<chunk.count), noisePower: .wholeSource)
+                    noise.source.mix(
+                        into: &chunk, offset: noise.offset + stream.total, snrDB: noise.snrDB,
+                        signalPower: Endpointer.power(chunk, 0..<chunk.count), noisePower: .wholeSource)
                 }
                 scored += stream.push(chunk).map { $0.inputs(tap) }
             }
@@ -62,33 +63,39 @@ struct TrainingFeatures: Sendable {
         var values: [Float] = []
         values.reserveCapacity(hops.count * featureCount)
         for inputs in scored { values += inputs.features.values }
-        let entry = FeatureCache.Entry(hops: hops, labels: [Float](repeating: 0, count: hops.count),
-                                       features: Matrix(rows: hops.count, columns: featureCount, values: values), samples: stream.total)
+        let entry = FeatureCache.Entry(
+            hops: hops, labels: [Float](repeating: 0, count: hops.count),
+            features: Matrix(rows: hops.count, columns: featureCount, values: values), samples: stream.total)
         cache?.store(entry, key: key)
         return Computed(entry: entry, cached: false)
     }
 
     /// The labelled hops of one augmented scene of a clip, streamed as the detector would.
     func positive(_ clip: PositiveClip, recipe: AugmentationRecipe, augmenter: Augmenter) -> Computed {
-        let sources = [recipe.noise.map { "noise \(augmenter.sources.noise[$0.source].hash)" },
-                       recipe.context.map { "context \(augmenter.sources.context[$0.source].hash)" },
-                       recipe.replaceWord.map { "replacement \(augmenter.sources.context[$0.source].hash)" }].compactMap { $0 }
+        let sources = [
+            recipe.noise.map { "noise \(augmenter.sources.noise[$0.source].hash)" },
+            recipe.context.map { "context \(augmenter.sources.context[$0.source].hash)" },
+            recipe.replaceWord.map { "replacement \(augmenter.sources.context[$0.source].hash)" },
+        ].compactMap { $0 }
         let key = "positive|\(clip.hash)|\(clip.bounds)|\(recipe.key)|\(sources)|\(keyBase)"
         if let entry = cache?.load(key: key) { return Computed(entry: entry, cached: true) }
         var stream = FeatureStream(encoder: encoder, windowing: windowing, taps: [tap], logMel: logMel)
-        var hops: [Int] = [], labels: [Float] = []
+        var hops: [Int] = []
+        var labels: [Float] = []
         var values: [Float] = []
         for pass in stream.push(augmenter.render(clip.samples, bounds: clip.bounds, recipe: recipe)) {
             let inputs = pass.inputs(tap)
             let features = inputs.features
             for (i, hop) in inputs.hops.enumerated() {
                 guard let label = Augmenter.label(sinceEnd: hop - recipe.endInScene, negative: recipe.isNegative) else { continue }
-                hops.append(hop); labels.append(label)
+                hops.append(hop)
+                labels.append(label)
                 values += features.values[(i * features.columns)..<((i + 1) * features.columns)]
             }
         }
-        let entry = FeatureCache.Entry(hops: hops, labels: labels,
-                                       features: Matrix(rows: hops.count, columns: featureCount, values: values), samples: stream.total)
+        let entry = FeatureCache.Entry(
+            hops: hops, labels: labels,
+            features: Matrix(rows: hops.count, columns: featureCount, values: values), samples: stream.total)
         cache?.store(entry, key: key)
         return Computed(entry: entry, cached: false)
     }

@@ -96,8 +96,9 @@ extension FeatureCache.Entry {
     /// The rows whose hops end in (`from`, `to`], covering `to` − `from` samples.
     func segment(after from: Int, through to: Int) -> FeatureCache.Entry {
         let rows = hops.indices.filter { hops[$0] > from && hops[$0] <= to }
-        return FeatureCache.Entry(hops: rows.map { hops[$0] }, labels: rows.map { labels[$0] }, features: features.gather(rows),
-                                  samples: to - from)
+        return FeatureCache.Entry(
+            hops: rows.map { hops[$0] }, labels: rows.map { labels[$0] }, features: features.gather(rows),
+            samples: to - from)
     }
 
     /// Entries one after another (all must have the same width), covering all their samples.
@@ -106,8 +107,9 @@ extension FeatureCache.Entry {
         var values: [Float] = []
         values.reserveCapacity(entries.reduce(0) { $0 + $1.features.values.count })
         for entry in entries { values += entry.features.values }
-        self.init(hops: entries.flatMap(\.hops), labels: entries.flatMap(\.labels),
-                  features: Matrix(rows: values.count / max(columns, 1), columns: columns, values: values),
-                  samples: entries.reduce(0) { $0 + $1.samples })
+        self.init(
+            hops: entries.flatMap(\.hops), labels: entries.flatMap(\.labels),
+            features: Matrix(rows: values.count / max(columns, 1), columns: columns, values: values),
+            samples: entries.reduce(0) { $0 + $1.samples })
     }
 }

@@ -46,7 +46,9 @@ public struct TriggerHead: Sendable, Equatable {
         for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
             let isOutput = layers.count == widths.count - 2
             let spread: Float = kind == .linear ? 0 : isOutput ? 0.1 : (6 / Float(fanIn)).squareRoot()
-            let weights = spread == 0 ? [Float](repeating: 0, count: fanOut * fanIn)
+            let weights =
+                spread == 0
+                ? [Float](repeating: 0, count: fanOut * fanIn)
                 : (0..<(fanOut * fanIn)).map { _ in Float.random(in: -spread...spread, using: &generator) }
             layers.append(Linear(weight: Matrix(rows: fanOut, columns: fanIn, values: weights), bias: [Float](repeating: 0, count: fanOut)))
         }
@@ -56,8 +58,9 @@ public struct TriggerHead: Sendable, Equatable {
 
     /// A head from stored values; the counts must agree.
     public init(kind: Kind, inputs: Int, hidden: Int, mean: [Float], scale: [Float], parameters: [Float]) {
-        precondition(mean.count == inputs && scale.count == inputs
-                     && parameters.count == TriggerHead.parameterCount(kind: kind, inputs: inputs, hidden: hidden))
+        precondition(
+            mean.count == inputs && scale.count == inputs
+                && parameters.count == TriggerHead.parameterCount(kind: kind, inputs: inputs, hidden: hidden))
         (self.kind, self.inputs, self.hidden, self.mean, self.scale) = (kind, inputs, hidden, mean, scale)
         layers = TriggerHead.layers(kind: kind, inputs: inputs, hidden: hidden, parameters: parameters)
     }
@@ -96,11 +99,16 @@ public struct TriggerHead: Sendable, Equatable {
     /// Sets the standardisation to the per-feature mean and standard deviation of `features`
     /// (of the listed rows only, when given).
     public mutating func standardise(on features: Matrix, rows: [Int]? = nil) {
-        var sum = [Double](repeating: 0, count: inputs), squares = sum
+        var sum = [Double](repeating: 0, count: inputs)
+        var squares = sum
         let rows = rows ?? Array(0..<features.rows)
         features.values.withUnsafeBufferPointer { values in
             for r in rows {
-                for c in 0..<inputs { let v = Double(values[r * inputs + c]); sum[c] += v; squares[c] += v * v }
+                for c in 0..<inputs {
+                    let v = Double(values[r * inputs + c])
+                    sum[c] += v
+                    squares[c] += v * v
+                }
             }
         }
         let n = Double(rows.count)
@@ -145,7 +153,7 @@ public struct TriggerHead: Sendable, Equatable {
         var gradients = [Linear?](repeating: nil, count: layers.count)
         for l in layers.indices.reversed() {
             let (layer, input) = (layers[l], pass.inputs[l])
-            var weight = BLAS.multiply(output.transposed, input)                   // [outputs, inputs]
+            var weight = BLAS.multiply(output.transposed, input)  // [outputs, inputs]
             for i in weight.values.indices { weight.values[i] += l2 * layer.weight.values[i] }
             var bias = [Float](repeating: 0, count: output.columns)
             for o in 0..<output.columns {
@@ -156,7 +164,7 @@ public struct TriggerHead: Sendable, Equatable {
             gradients[l] = Linear(weight: weight, bias: bias)
             guard l > 0 else { break }
             // Through the ReLU that made this layer's input.
-            output = BLAS.multiply(output, layer.weight)                           // [N, inputs]
+            output = BLAS.multiply(output, layer.weight)  // [N, inputs]
             for i in output.values.indices where input.values[i] <= 0 { output.values[i] = 0 }
         }
         let gradient = gradients.flatMap { $0!.weight.values + $0!.bias }

@@ -21,7 +21,9 @@ public enum ServeAddress: Sendable, Equatable, CustomStringConvertible {
             var host = String(rest[..<colon])
             if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             guard !host.isEmpty else { throw fail("no host") }
-            guard let port = Int(rest[rest.index(after: colon)...]), (0...65_535).contains(port) else { throw fail("the port is not 0...65535") }
+            guard let port = Int(rest[rest.index(after: colon)...]), (0...65_535).contains(port) else {
+                throw fail("the port is not 0...65535")
+            }
             self = .tcp(host: host, port: port)
         } else {
             throw fail("unknown scheme")

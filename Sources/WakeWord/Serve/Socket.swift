@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A stream socket: the only place POSIX socket calls are made. Reads and accepts wait at
@@ -40,7 +40,8 @@ public final class Socket: @unchecked Sendable {
             var list: UnsafeMutablePointer<addrinfo>?
             let status = getaddrinfo(host, String(port), &hints, &list)
             guard status == 0, let first = list else {
-                throw WakeWordError.network(address: address.description, reason: "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
+                throw WakeWordError.network(
+                    address: address.description, reason: "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
             }
             defer { freeaddrinfo(list) }
             let fd = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -58,7 +59,8 @@ public final class Socket: @unchecked Sendable {
             var status = stat()
             if lstat(path, &status) == 0 {
                 guard status.st_mode & S_IFMT == S_IFSOCK else {
-                    throw WakeWordError.network(address: address.description, reason: "\(path) exists and is not a socket; remove it or pick another path")
+                    throw WakeWordError.network(
+                        address: address.description, reason: "\(path) exists and is not a socket; remove it or pick another path")
                 }
                 unlink(path)
             }
@@ -75,7 +77,8 @@ public final class Socket: @unchecked Sendable {
             }
             guard bound == 0 else {
                 let code = errno
-                throw fail("cannot listen", code).adding(code == EACCES || code == ENOENT ? "; check that the folder exists and is writable" : "")
+                throw fail("cannot listen", code).adding(
+                    code == EACCES || code == ENOENT ? "; check that the folder exists and is writable" : "")
             }
             guard Glibc.listen(fd, backlog) == 0 else { throw fail("cannot listen") }
             return sock
@@ -162,8 +165,9 @@ public final class Socket: @unchecked Sendable {
         var copy = storage
         let status = withUnsafePointer(to: &copy) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                getnameinfo($0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count), &service,
-                            socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
+                getnameinfo(
+                    $0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count), &service,
+                    socklen_t(service.count), NI_NUMERICHOST | NI_NUMERICSERV)
             }
         }
         guard status == 0, Int32(storage.ss_family) != AF_UNIX else { return "unix socket peer" }
@@ -172,9 +176,9 @@ public final class Socket: @unchecked Sendable {
     }
 }
 
-private extension WakeWordError {
+extension WakeWordError {
     /// The same network error with advice appended to its reason.
-    func adding(_ advice: String) -> WakeWordError {
+    fileprivate func adding(_ advice: String) -> WakeWordError {
         guard case .network(let address, let reason) = self, !advice.isEmpty else { return self }
         return .network(address: address, reason: reason + advice)
     }

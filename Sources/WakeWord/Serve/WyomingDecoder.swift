@@ -110,7 +110,8 @@ public struct WyomingDecoder: Sendable {
             }
             return count
         }
-        return Header(type: type, data: data, dataLength: try length("data_length", limit: limits.data),
-                      payloadLength: try length("payload_length", limit: limits.payload))
+        return Header(
+            type: type, data: data, dataLength: try length("data_length", limit: limits.data),
+            payloadLength: try length("payload_length", limit: limits.payload))
     }
 }

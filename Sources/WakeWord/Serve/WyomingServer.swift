@@ -17,7 +17,8 @@ public final class WyomingServer: @unchecked Sendable {
     private var nextID = 1
 
     /// Starts listening on `address` (fails with a message if it cannot); serves when `run` is called.
-    public init(service: WyomingService, address: ServeAddress, maximumClients: Int = 32, log: @escaping @Sendable (String) -> Void) throws {
+    public init(service: WyomingService, address: ServeAddress, maximumClients: Int = 32, log: @escaping @Sendable (String) -> Void) throws
+    {
         (self.service, self.address, self.maximumClients, self.log) = (service, address, maximumClients, log)
         listener = try Socket.listen(on: address)
     }
@@ -77,12 +78,16 @@ public final class WyomingServer: @unchecked Sendable {
         let reason: String
         do {
             reading: while true {
-                if stop() { reason = "server stopping"; break }
+                if stop() {
+                    reason = "server stopping"
+                    break
+                }
                 switch try client.read(maxBytes: 1 << 16, waiting: 200) {
                 case .timeout:
                     continue
                 case .closed:
-                    reason = decoder.isMidEvent
+                    reason =
+                        decoder.isMidEvent
                         ? "disconnected in the middle of an event (\(decoder.bufferedBytes) bytes of it had arrived)" : "disconnected"
                     break reading
                 case .bytes(let bytes):

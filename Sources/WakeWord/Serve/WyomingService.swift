@@ -20,8 +20,10 @@ public struct WyomingService: Sendable {
 
     /// Fails if two models share a name (a client could not tell them apart) or one was
     /// trained on another encoder.
-    public init(models: [WakeWordModel], encoder: WhisperEncoder, threshold: Float? = nil, refractory: Double? = nil,
-                modelPaths: [String]? = nil) throws {
+    public init(
+        models: [WakeWordModel], encoder: WhisperEncoder, threshold: Float? = nil, refractory: Double? = nil,
+        modelPaths: [String]? = nil
+    ) throws {
         guard !models.isEmpty else { throw WakeWordError.invalidInput("serve needs at least one model") }
         for (i, model) in models.enumerated() {
             try model.check(against: encoder, path: modelPaths?[i] ?? model.name)
@@ -38,8 +40,9 @@ public struct WyomingService: Sendable {
         var chosen = models.filter { names?.contains($0.name) ?? true }
         if chosen.isEmpty { chosen = models }
         // Every model was checked against the encoder in init, so this cannot throw.
-        return try! Detector(models: chosen, encoder: encoder, thresholds: threshold.map { t in chosen.map { _ in t } },
-                             refractory: refractory)
+        return try! Detector(
+            models: chosen, encoder: encoder, thresholds: threshold.map { t in chosen.map { _ in t } },
+            refractory: refractory)
     }
 
     /// The answer to `describe`: one `wake` program listing the models, with the fields
@@ -52,8 +55,10 @@ public struct WyomingService: Sendable {
                 "languages": .array([.string("en")]),
                 "attribution": .object(WyomingService.attribution),
                 "installed": .bool(true),
-                "description": .string(String(format: "fires at score %.3f, calibrated for %.2g false accepts per hour",
-                                              threshold ?? model.threshold, model.training.targetFAPerHour)),
+                "description": .string(
+                    String(
+                        format: "fires at score %.3f, calibrated for %.2g false accepts per hour",
+                        threshold ?? model.threshold, model.training.targetFAPerHour)),
                 "version": .string(model.training.toolVersion),
             ])
         }

@@ -74,8 +74,9 @@ public final class WyomingSession {
     private func start(_ event: WyomingEvent, format: PCMFormat) throws -> Stream {
         let timestamp = event.data["timestamp"].flatMap { $0 == .null ? nil : $0 }
         if let timestamp, timestamp.int == nil { throw WakeWordError.badEvent("\(event.type)'s timestamp is not an integer") }
-        return Stream(format: format, converter: PCMConverter(format: format), detector: service.detector(names: selected),
-                      startTimestamp: timestamp?.int ?? 0)
+        return Stream(
+            format: format, converter: PCMConverter(format: format), detector: service.detector(names: selected),
+            startTimestamp: timestamp?.int ?? 0)
     }
 
     private func names(_ event: WyomingEvent) throws -> [String]? {
