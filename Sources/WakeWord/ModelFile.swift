@@ -12,7 +12,10 @@ import Foundation
 /// truncated or foreign file is refused with a message instead of loading garbage.
 public enum ModelFile {
     static let magic = Array("WAKEWORD".utf8)
-    public static let formatVersion: UInt32 = 1
+    /// The newest format: 2 adds `smoothing_hops` (a reader that ignored it would score single
+    /// hops against a threshold set for their mean). A model without smoothing is written as 1,
+    /// which earlier releases read alike.
+    public static let formatVersion: UInt32 = 2
     /// The most hops a model may average its score over (5 s at the standard hop).
     public static let maximumSmoothingHops = 50
 
@@ -56,7 +59,7 @@ public enum ModelFile {
         let json = try encoder.encode(header)
         var writer = ByteWriter()
         writer.append(bytes: magic)
-        writer.append(formatVersion)
+        writer.append(model.smoothing > 1 ? formatVersion : 1)
         writer.append(UInt32(json.count))
         writer.append(bytes: json)
         for values in [head.mean, head.scale, head.parameters] { writer.append(values) }
@@ -86,7 +89,9 @@ public enum ModelFile {
             throw fail("it does not start with the WAKEWORD signature")
         }
         let version = try reader.u32("format version")
-        guard version == formatVersion else { throw fail("format version \(version) is not supported (expected \(formatVersion))") }
+        guard (1...formatVersion).contains(version) else {
+            throw fail("format version \(version) is not supported (expected 1 to \(formatVersion)): it was written by a newer wakeword")
+        }
         let headerLength = Int(try reader.u32("header length"))
         guard 16 + headerLength + 8 <= data.count else { throw fail("the file is truncated (header of \(headerLength) bytes)") }
         var trailer = ByteReader(data.suffix(8), failure: fail)
@@ -125,6 +130,7 @@ public enum ModelFile {
             throw fail("it holds non-finite or out-of-range values")
         }
         let smoothing = header.smoothingHops ?? 1
+        guard version >= 2 || header.smoothingHops == nil else { throw fail("smoothing_hops needs format version 2, not \(version)") }
         guard (1...ModelFile.maximumSmoothingHops).contains(smoothing) else {
             throw fail("smoothing_hops \(smoothing) is outside 1...\(ModelFile.maximumSmoothingHops)")
         }

@@ -76,6 +76,11 @@ struct Retune: ParsableCommand {
         var measured: Retuning.Measurement?
         if !negativeFiles.isEmpty {
             let rates = try falseAcceptRates(of: original, on: negativeFiles)
+            guard rates.negatives.contains(where: { !$0.hops.isEmpty }) else {
+                throw WakeWordError.invalidInput(
+                    "the --negative audio (\(negativeFiles.count) file\(negativeFiles.count == 1 ? "" : "s")) is too short to score:"
+                        + " detection scores its first hop 1.5 s into a stream; give minutes of audio")
+            }
             let rate = targetFAPerHour.map(rates.threshold(forFAPerHour:)) ?? rates.at(threshold ?? original.threshold)
             retuned.threshold = rate.threshold
             measured = Retuning.Measurement(

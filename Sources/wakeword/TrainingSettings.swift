@@ -54,8 +54,9 @@ struct TrainingSettings: ParsableArguments {
 
     func validate() throws {
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
-        guard (1...ModelFile.maximumSmoothingHops).contains(smoothing) else {
-            throw ValidationError("--smoothing must be from 1 to \(ModelFile.maximumSmoothingHops) hops")
+        let maximumSmoothing = TrainingOptions.maximumSmoothing(hop: Windowing.standard.hop)
+        guard (1...maximumSmoothing).contains(smoothing) else {
+            throw ValidationError("--smoothing must be from 1 to \(maximumSmoothing) hops")
         }
         guard replacements >= 0 else { throw ValidationError("--replacements must be 0 or more") }
         guard (0...1).contains(noisyNegatives) else { throw ValidationError("--noisy-negatives must be a fraction from 0 to 1") }

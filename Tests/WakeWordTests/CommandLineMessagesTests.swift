@@ -36,6 +36,13 @@ import Testing
             let run = try runTool(["train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword"] + arguments)
             #expect(run.status == 64 && run.stderrLines.first == "Error: --copies must be at least 1", "\(arguments): \(run.stderr)")
         }
+        // Smoothing: 1 to 4 hops (a training scene labels 4 hops after the word).
+        for value in ["0", "5", "-2"] {
+            let run = try runTool([
+                "train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword", "--smoothing", value,
+            ])
+            #expect(run.status == 64 && run.stderrLines.first == "Error: --smoothing must be from 1 to 4 hops", "\(value): \(run.stderr)")
+        }
         let layer = try runTool([
             "embed",
             TestPaths.sample(

@@ -182,6 +182,18 @@ import Testing
             #expect(run.status == 64 && run.stderrLines.first == "Error: \(message)", "\(arguments): \(run.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(fixture.directory)/x.wakeword"))
+        // Negatives too short to score a single hop: an error, not a threshold read off nothing.
+        let short = "\(fixture.directory)/one-second.wav"
+        try AudioWriter.write([Float](repeating: 0.01, count: 16_000), to: short)
+        let run = try runTool([
+            "retune", strict, "--target-fa-per-hour", "1", "--negative", short, "--output", "\(fixture.directory)/x.wakeword",
+        ])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(
+            run.stderrLines.last
+                == "Error: the --negative audio (1 file) is too short to score: detection scores its first hop 1.5 s into a stream; give minutes of audio"
+        )
+        #expect(!FileManager.default.fileExists(atPath: "\(fixture.directory)/x.wakeword"))
     }
 
     @Test("training's expected misses hold at the threshold training gave, not at a retuned one")

@@ -96,6 +96,8 @@ import Testing
         let smoothed = try ModelFile.encode(model)
         #expect(String(decoding: smoothed, as: UTF8.self).contains("\"smoothing_hops\" : 3"))
         #expect(try ModelFile.decode(smoothed, path: "m").smoothing == 3)
+        // Format 2 when smoothed, so that earlier releases refuse it rather than ignore the field.
+        #expect(plain[8] == 1 && smoothed[8] == 2)
         // Out of range in the header: refused by name.
         let headerLength = Int(smoothed[12]) | Int(smoothed[13]) << 8
         var header = try #require(try JSONSerialization.jsonObject(with: smoothed.subdata(in: 16..<(16 + headerLength))) as? [String: Any])
@@ -107,7 +109,35 @@ import Testing
             header["smoothing_hops"] = bad
             let json = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
             #expect(throws: WakeWordError.badModel(path: "m", reason: "smoothing_hops \(bad) is outside 1...50")) {
-                try ModelFile.decode(modelBytes(json: json, payload: floats), path: "m")
+                try ModelFile.decode(modelBytes(json: json, payload: floats, version: 2), path: "m")
+            }
+        }
+        header["smoothing_hops"] = 3
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
+        #expect(try ModelFile.decode(modelBytes(json: json, payload: floats, version: 2), path: "m").smoothing == 3)
+        #expect(throws: WakeWordError.badModel(path: "m", reason: "smoothing_hops needs format version 2, not 1")) {
+            try ModelFile.decode(modelBytes(json: json, payload: floats, version: 1), path: "m")
+        }
+        #expect(
+            throws: WakeWordError.badModel(
+                path: "m", reason: "format version 3 is not supported (expected 1 to 2): it was written by a newer wakeword")
+        ) {
+            try ModelFile.decode(modelBytes(json: json, payload: floats, version: 3), path: "m")
+        }
+    }
+
+    @Test("training refuses a smoothing calibration cannot check, before any work")
+    func smoothingLimit() throws {
+        #expect(TrainingOptions.maximumSmoothing(hop: 1_600) == 4 && TrainingOptions.maximumSmoothing(hop: 800) == 8)
+        for smoothing in [0, 5] {
+            var options = TrainingOptions()
+            options.smoothing = smoothing
+            let trainer = Trainer(encoder: try SharedEncoder.load(), options: options)
+            #expect(
+                throws: WakeWordError.invalidInput(
+                    "smoothing \(smoothing) is outside 1...4 hops (a training scene labels that many hops after the word)")
+            ) {
+                try trainer.train(TrainingInput(positives: ["/nonexistent.wav"], negatives: ["/nonexistent.wav"]))
             }
         }
     }
@@ -161,10 +191,10 @@ import Testing
     }
 
     /// Model-file bytes with `json` as the header and a valid checksum.
-    private func modelBytes(json: String, payload: [Float] = []) -> Data {
+    private func modelBytes(json: String, payload: [Float] = [], version: UInt32 = 1) -> Data {
         var data = Data("WAKEWORD".utf8)
         func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
-        append(UInt32(1))
+        append(version)
         append(UInt32(json.utf8.count))
         data.append(contentsOf: Array(json.utf8))
         payload.forEach { append($0.bitPattern) }

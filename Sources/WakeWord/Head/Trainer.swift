@@ -37,6 +37,13 @@ public struct Trainer: Sendable {
         guard (1...encoder.dimensions.layers).contains(layer) else {
             throw WakeWordError.invalidInput("layer \(layer) is outside 1...\(encoder.dimensions.layers) for this encoder")
         }
+        // The hop is the windowing's own (deriving it from the clips changes only pools).
+        let windowingHop = (options.windowing ?? .standard).hop
+        guard (1...TrainingOptions.maximumSmoothing(hop: windowingHop)).contains(options.smoothing) else {
+            throw WakeWordError.invalidInput(
+                "smoothing \(options.smoothing) is outside 1...\(TrainingOptions.maximumSmoothing(hop: windowingHop)) hops"
+                    + " (a training scene labels that many hops after the word)")
+        }
         guard !input.positives.isEmpty else { throw WakeWordError.invalidInput("no positive clips given") }
         guard !input.negatives.isEmpty else { throw WakeWordError.invalidInput("no negative audio given") }
 

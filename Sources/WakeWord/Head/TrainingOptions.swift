@@ -33,9 +33,17 @@ public struct TrainingOptions: Sendable {
     /// models, the mean of 3 hops (0.3 s) separated the held-out clips from speech and noisy
     /// speech better than single hops (alexa 7.4 % against 10.4 % missed at the highest
     /// threshold with no false accept; Benchmarks/RESULTS.md). The word holds the score up
-    /// over several hops; most false accepts are one or two loud hops. Windows keep 4 or 5
-    /// positive hops, so calibration sees at least two complete means per window.
+    /// over several hops; most false accepts are one or two loud hops. Scenes keep 4 or 5
+    /// positive hops, so calibration sees at least two complete means per scene; at most
+    /// `maximumSmoothing(hop:)`.
     public var smoothing = 3
+
+    /// The most hops `smoothing` may average at hop size `hop` (samples): calibration reads
+    /// complete means over the hops a training scene labels positive after the word's end
+    /// (0.4 s: 4 hops of 0.1 s); longer means would be read on those high hops alone.
+    public static func maximumSmoothing(hop: Int) -> Int {
+        max(1, (Augmenter.positiveSpan.upperBound - Augmenter.positiveSpan.lowerBound) / hop)
+    }
     public var fitting = HeadFitting()
     /// After a first fit, this fraction of the highest-scoring negatives is weighted
     /// `hardNegativeWeight` times in a second fit.
