@@ -76,6 +76,9 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var calibrationSeconds = 0.0
     public var trainingExamples = 0
     public var seed: UInt64 = 0
+    /// Heads fitted from different seeds whose average is the model's head (its hidden units
+    /// are theirs side by side); nil for one head, and in files from before averaging.
+    public var averagedHeads: Int?
     public var date = ""
     public var toolVersion = WakeWordVersion.current
     public var targetFAPerHour = 0.5
@@ -91,7 +94,7 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     /// Key names that survive the snake-case round trip of the model file's header.
     enum CodingKeys: String, CodingKey {
         case positiveClips, positiveClipsSkipped, copiesPerClip, negativeFiles, negativeSeconds, calibrationSeconds,
-            trainingExamples, seed, date, toolVersion
+            trainingExamples, seed, averagedHeads, date, toolVersion
         case targetFAPerHour = "targetFaPerHour"
         case expectedFAPerHour = "expectedFaPerHour"
         case expectedFRR = "expectedFrr"

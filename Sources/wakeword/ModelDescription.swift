@@ -49,7 +49,13 @@ struct ModelDescription {
                         model.threshold, training.targetFAPerHour)))
             fields.append(Field(label: "expected", value: expected))
         }
-        let head = model.head.kind == .mlp ? "an mlp head (\(model.head.hidden) hidden units)" : "a linear head"
+        let head: String
+        switch (model.head.kind, training.averagedHeads) {
+        case (.mlp, let heads?): head = "the average of \(heads) mlp heads (\(model.head.hidden / heads) hidden units each)"
+        case (.linear, let heads?): head = "the average of \(heads) linear heads"
+        case (.mlp, nil): head = "an mlp head (\(model.head.hidden) hidden units)"
+        case (.linear, nil): head = "a linear head"
+        }
         fields.append(
             Field(
                 label: "detection",

@@ -49,6 +49,11 @@ struct TrainingSettings: ParsableArguments {
         help: "Hops (0.1 s each) whose scores are averaged before the threshold, in calibration as in detection; 1 scores each hop alone.")
     var smoothing: Int = TrainingOptions().smoothing
 
+    @Option(
+        parsing: .unconditional,
+        help: "Heads fitted from different seeds and averaged into the model's head (1...16); more are steadier and slower to train.")
+    var ensemble: Int = TrainingOptions().ensemble
+
     @Option(parsing: .unconditional, help: "Seed for augmentation, splits and initial weights.")
     var seed: UInt64 = 0
 
@@ -58,6 +63,7 @@ struct TrainingSettings: ParsableArguments {
         guard (1...maximumSmoothing).contains(smoothing) else {
             throw ValidationError("--smoothing must be from 1 to \(maximumSmoothing) hops")
         }
+        guard (1...16).contains(ensemble) else { throw ValidationError("--ensemble must be from 1 to 16 heads") }
         guard replacements >= 0 else { throw ValidationError("--replacements must be 0 or more") }
         guard (0...1).contains(noisyNegatives) else { throw ValidationError("--noisy-negatives must be a fraction from 0 to 1") }
         guard targetFAPerHour > 0, targetFAPerHour.isFinite else { throw ValidationError("--target-fa-per-hour must be positive") }
@@ -78,6 +84,7 @@ struct TrainingSettings: ParsableArguments {
         options.targetFAPerHour = targetFAPerHour
         options.seed = seed
         options.smoothing = smoothing
+        options.ensemble = ensemble
         options.windowing = windowing
         return options
     }

@@ -65,6 +65,34 @@ import Testing
         #expect(losses.count == 40)
     }
 
+    @Test("an averaged head's logit is the mean of its members' logits", arguments: TriggerHead.Kind.allCases)
+    func averaging(kind: TriggerHead.Kind) throws {
+        let (features, _, _) = problem(rows: 20, columns: 6, seed: 3)
+        var generator = SplitMix64(seed: 4)
+        var template = TriggerHead(kind: kind, inputs: 6, hidden: 5, generator: &generator)
+        template.standardise(on: features)
+        let members = (0..<3).map { _ in
+            var member = template
+            member.parameters = member.parameters.map { _ in Float.random(in: -1...1, using: &generator) }
+            return member
+        }
+        let averaged = TriggerHead.averaging(members)
+        #expect(averaged.kind == kind && averaged.hidden == (kind == .mlp ? 15 : 0))
+        let expected = (0..<features.rows).map { r in members.map { $0.logits(features)[r] }.reduce(0, +) / 3 }
+        for (got, want) in zip(averaged.logits(features), expected) { #expect(abs(got - want) < 1e-5 * max(1, abs(want))) }
+        #expect(TriggerHead.averaging([members[0]]) == members[0])
+    }
+
+    @Test("the number of averaged heads is stored only when more than one")
+    func averagedHeadsInHeader() throws {
+        var model = try HeadTests.model(kind: .mlp)
+        #expect(!String(decoding: try ModelFile.encode(model), as: UTF8.self).contains("averaged_heads"))
+        model.training.averagedHeads = 4
+        let encoded = try ModelFile.encode(model)
+        #expect(String(decoding: encoded, as: UTF8.self).contains("\"averaged_heads\" : 4"))
+        #expect(try ModelFile.decode(encoded, path: "m").training.averagedHeads == 4)
+    }
+
     @Test("many rows get fewer epochs: a bounded number of rows visited, at least the minimum")
     func epochBudget() {
         var fitting = HeadFitting()

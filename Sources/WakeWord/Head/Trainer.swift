@@ -81,7 +81,7 @@ public struct Trainer: Sendable {
 
         // 4. The head, on everything.
         progress(TrainingProgress(stage: .fitting, done: set.folds, total: set.folds + 1))
-        let head = fitHead(set, rows: set.rows(excluding: nil), generator: &generator)
+        let head = try fitHead(set, rows: set.rows(excluding: nil), generator: &generator)
         progress(TrainingProgress(stage: .fitting, done: set.folds + 1, total: set.folds + 1))
 
         var summary = TrainingSummary()
@@ -93,6 +93,7 @@ public struct Trainer: Sendable {
         summary.calibrationSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
         summary.trainingExamples = set.features.rows
         summary.seed = options.seed
+        summary.averagedHeads = options.ensemble > 1 ? options.ensemble : nil
         summary.date = ISO8601DateFormatter().string(from: Date())
         summary.targetFAPerHour = options.targetFAPerHour
         summary.expectedFAPerHour = calibration.expectedFAPerHour
@@ -277,9 +278,22 @@ public struct Trainer: Sendable {
         }
     }
 
-    /// Fits a head on `rows`: balanced classes, then a second fit with the hardest negatives
+    /// Fits `options.ensemble` heads on `rows`, each from its own seed drawn from `generator`,
+    /// on `options.threads` threads, and returns their average (`TriggerHead.averaging`); one
+    /// head is fitted from `generator` itself.
+    func fitHead(_ set: TrainingSet, rows: [Int], generator: inout SplitMix64) throws -> TriggerHead {
+        guard options.ensemble > 1 else { return fitMember(set, rows: rows, generator: &generator) }
+        let seeds = (0..<options.ensemble).map { _ in generator.next() }
+        let members = try Parallel.map(seeds, threads: options.threads) { seed in
+            var generator = SplitMix64(seed: seed)
+            return fitMember(set, rows: rows, generator: &generator)
+        }
+        return TriggerHead.averaging(members)
+    }
+
+    /// Fits one head on `rows`: balanced classes, then a second fit with the hardest negatives
     /// weighted up.
-    func fitHead(_ set: TrainingSet, rows: [Int], generator: inout SplitMix64) -> TriggerHead {
+    private func fitMember(_ set: TrainingSet, rows: [Int], generator: inout SplitMix64) -> TriggerHead {
         let labels = rows.map { set.labels[$0] }
         let positives = labels.reduce(0, +)
         let negatives = Float(labels.count) - positives
@@ -314,7 +328,7 @@ public struct Trainer: Sendable {
         for fold in 0..<set.folds {
             if isCancelled() { throw WakeWordError.interrupted }
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
-            let head = fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
+            let head = try fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
             // Decision scores, smoothed over hops as detection smooths them.
             for chunk in set.chunks where chunk.fold == fold && !chunk.rows.isEmpty {
                 let smoothed = ScoreSmoother.smooth(

@@ -44,6 +44,9 @@ public struct TrainingOptions: Sendable {
     public static func maximumSmoothing(hop: Int) -> Int {
         max(1, (Augmenter.positiveSpan.upperBound - Augmenter.positiveSpan.lowerBound) / hop)
     }
+    /// Heads fitted from different seeds and averaged into the model's one head
+    /// (`TriggerHead.averaging`), in cross-validation as in the final fit; 1 fits one.
+    public var ensemble = 1
     public var fitting = HeadFitting()
     /// After a first fit, this fraction of the highest-scoring negatives is weighted
     /// `hardNegativeWeight` times in a second fit.

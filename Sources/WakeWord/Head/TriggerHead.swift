@@ -65,6 +65,40 @@ public struct TriggerHead: Sendable, Equatable {
         layers = TriggerHead.layers(kind: kind, inputs: inputs, hidden: hidden, parameters: parameters)
     }
 
+    /// One head whose logit is the mean of `members`' logits: an ensemble of heads fitted
+    /// from different seeds, which averages away much of what one fit's seed decides. The
+    /// members must share kind, inputs, width and standardisation (heads fitted on the same
+    /// rows do). Linear heads average their weights; mlp heads stack their hidden units
+    /// (W₁ [M·hidden, D]) and average through the output layer (w₂ / M, mean b₂), so the
+    /// result is an ordinary mlp of M·hidden units that any reader of the model file runs.
+    public static func averaging(_ members: [TriggerHead]) -> TriggerHead {
+        precondition(!members.isEmpty, "an average of no heads")
+        let first = members[0]
+        precondition(
+            members.allSatisfy {
+                $0.kind == first.kind && $0.inputs == first.inputs && $0.hidden == first.hidden && $0.mean == first.mean
+                    && $0.scale == first.scale
+            }, "averaged heads must share kind, width and standardisation")
+        guard members.count > 1 else { return first }
+        let m = Float(members.count)
+        var parameters: [Float]
+        switch first.kind {
+        case .linear:
+            parameters = [Float](repeating: 0, count: first.parameters.count)
+            for member in members {
+                for (i, v) in member.parameters.enumerated() { parameters[i] += v / m }
+            }
+        case .mlp:
+            let (hiddenLayers, output) = (members.map { $0.layers[0] }, members.map { $0.layers[1] })
+            parameters = hiddenLayers.flatMap(\.weight.values) + hiddenLayers.flatMap(\.bias)
+            parameters += output.flatMap { $0.weight.values.map { $0 / m } }
+            parameters.append(output.map { $0.bias[0] }.reduce(0, +) / m)
+        }
+        return TriggerHead(
+            kind: first.kind, inputs: first.inputs, hidden: first.hidden * members.count, mean: first.mean, scale: first.scale,
+            parameters: parameters)
+    }
+
     /// Every weight and bias, layer by layer, each weight (row-major [outputs, inputs]) then
     /// its bias: linear [w (D), b]; mlp [W₁ (hidden·D), b₁ (hidden), w₂ (hidden), b₂].
     public var parameters: [Float] {
