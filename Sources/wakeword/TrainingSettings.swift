@@ -51,7 +51,9 @@ struct TrainingSettings: ParsableArguments {
 
     @Option(
         parsing: .unconditional,
-        help: "Heads fitted from different seeds and averaged into the model's head (1...16); more are steadier and slower to train.")
+        help:
+            "Heads fitted from different seeds and averaged into the model's head (1...8; each adds about 100 KB to the model); more are steadier and slower to train."
+    )
     var ensemble: Int = TrainingOptions().ensemble
 
     @Option(parsing: .unconditional, help: "Seed for augmentation, splits and initial weights.")
@@ -63,7 +65,7 @@ struct TrainingSettings: ParsableArguments {
         guard (1...maximumSmoothing).contains(smoothing) else {
             throw ValidationError("--smoothing must be from 1 to \(maximumSmoothing) hops")
         }
-        guard (1...16).contains(ensemble) else { throw ValidationError("--ensemble must be from 1 to 16 heads") }
+        guard (1...8).contains(ensemble) else { throw ValidationError("--ensemble must be from 1 to 8 heads") }
         guard replacements >= 0 else { throw ValidationError("--replacements must be 0 or more") }
         guard (0...1).contains(noisyNegatives) else { throw ValidationError("--noisy-negatives must be a fraction from 0 to 1") }
         guard targetFAPerHour > 0, targetFAPerHour.isFinite else { throw ValidationError("--target-fa-per-hour must be positive") }

@@ -43,6 +43,13 @@ import Testing
             ])
             #expect(run.status == 64 && run.stderrLines.first == "Error: --smoothing must be from 1 to 4 hops", "\(value): \(run.stderr)")
         }
+        // Averaged heads: 1 to 8 (each adds about 100 KB to the model).
+        for value in ["0", "9", "-1"] {
+            let run = try runTool([
+                "train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword", "--ensemble", value,
+            ])
+            #expect(run.status == 64 && run.stderrLines.first == "Error: --ensemble must be from 1 to 8 heads", "\(value): \(run.stderr)")
+        }
         let layer = try runTool([
             "embed",
             TestPaths.sample(

@@ -200,7 +200,7 @@ import Testing
         let others = found.filter { detection in
             !labels.contains { detection.time >= $0.start && detection.time <= $0.end + Metrics.hitAfterEnd }
         }
-        #expect(others.isEmpty, "\(others)")
+        #expect(others.isEmpty, "\(others); threshold \(model.threshold)")
     }
 
     @Test("time stamps stay exact ten hours in")

@@ -113,8 +113,8 @@ func runTool(
 }
 
 /// An "alexa" model trained once per test run on the project's own clips and default
-/// negatives, at 5 false accepts per hour (what 13 minutes of clean negative audio can
-/// show; 0.5 per hour would be extrapolated). Also records the encoder's parameters before
+/// negatives, at 5 false accepts per hour (what 27 minutes of negative audio can show;
+/// 0.5 per hour would be extrapolated). Also records the encoder's parameters before
 /// training, to prove training leaves them untouched.
 enum TrainedAlexa {
     struct Fixture: Sendable {
