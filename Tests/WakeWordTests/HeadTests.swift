@@ -83,6 +83,40 @@ import Testing
         #expect(TriggerHead.averaging([members[0]]) == members[0])
     }
 
+    @Test("training's averaged head is the average of members fitted from seeds drawn in order, on one thread or two alike")
+    func trainerEnsemble() throws {
+        // A small separable set: 3 negative streams and 6 scenes of 2 clips, 8 features a row.
+        var generator = SplitMix64(seed: 11)
+        func entry(rows: Int, label: Float) -> FeatureCache.Entry {
+            let values = (0..<(rows * 8)).map { i in Float.random(in: -1...1, using: &generator) + (i % 8 == 0 ? 2 * label : 0) }
+            return FeatureCache.Entry(
+                hops: (1...rows).map { $0 * 1_600 }, labels: [Float](repeating: label, count: rows),
+                features: Matrix(rows: rows, columns: 8, values: values), samples: rows * 1_600)
+        }
+        let negatives = (0..<3).map { NegativeRecording(paths: ["n\($0)"], entry: entry(rows: 40, label: 0), cached: false) }
+        let scenes = (0..<6).map { LabelledScene(entry: entry(rows: 4, label: 1), clip: $0 % 2, isFair: true) }
+        let set = TrainingSet(negatives: negatives, scenes: scenes, clips: 2, folds: 2, hop: 1_600, generator: &generator)
+        let encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper().data, path: "m.bin"))
+        var options = TrainingOptions()
+        (options.ensemble, options.hidden, options.fitting.epochs) = (3, 4, 3)
+        let rows = set.rows(excluding: nil)
+        func fitted(threads: Int) throws -> TriggerHead {
+            options.threads = threads
+            var generator = SplitMix64(seed: 9)
+            return try Trainer(encoder: encoder, options: options).fitHead(set, rows: rows, generator: &generator)
+        }
+        let averaged = try fitted(threads: 1)
+        #expect(try fitted(threads: 2) == averaged)
+        #expect(averaged.hidden == 12)
+        var seeds = SplitMix64(seed: 9)
+        let members = (0..<3).map { _ in seeds.next() }.map { seed in
+            var generator = SplitMix64(seed: seed)
+            return Trainer(encoder: encoder, options: options).fitMember(set, rows: rows, generator: &generator)
+        }
+        #expect(members[0] != members[1])
+        #expect(TriggerHead.averaging(members) == averaged)
+    }
+
     @Test("the number of averaged heads is stored only when more than one")
     func averagedHeadsInHeader() throws {
         var model = try HeadTests.model(kind: .mlp)

@@ -10,7 +10,8 @@ import Foundation
 ///    are negatives. Negative recordings are streamed through the detector's own windows.
 ///    All go through the encoder once (feature cache).
 /// 3. Head: fitted with balanced class weights, then refitted with the highest-scoring
-///    negatives weighted up (hard-negative mining).
+///    negatives weighted up (hard-negative mining); with `options.ensemble` > 1, that many
+///    heads from different seeds, averaged into one (`TriggerHead.averaging`).
 /// 4. Threshold: K-fold cross-validation over clips and negative audio together gives every
 ///    negative hop and every scene an out-of-fold score; the threshold is calibrated on the
 ///    negative ones for `targetFAPerHour`, and the false-reject rate there is estimated on
@@ -293,7 +294,7 @@ public struct Trainer: Sendable {
 
     /// Fits one head on `rows`: balanced classes, then a second fit with the hardest negatives
     /// weighted up.
-    private func fitMember(_ set: TrainingSet, rows: [Int], generator: inout SplitMix64) -> TriggerHead {
+    func fitMember(_ set: TrainingSet, rows: [Int], generator: inout SplitMix64) -> TriggerHead {
         let labels = rows.map { set.labels[$0] }
         let positives = labels.reduce(0, +)
         let negatives = Float(labels.count) - positives
