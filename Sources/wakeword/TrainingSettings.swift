@@ -52,7 +52,7 @@ struct TrainingSettings: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help:
-            "Heads fitted from different seeds and averaged into the model's head (1...8; each adds about 100 KB to the model); more are steadier and slower to train."
+            "Heads fitted from different seeds and averaged into the model's head (1...\(TrainingOptions.maximumEnsemble); each adds about 100 KB to the model); more are steadier and slower to train."
     )
     var ensemble: Int = TrainingOptions().ensemble
 
@@ -65,7 +65,9 @@ struct TrainingSettings: ParsableArguments {
         guard (1...maximumSmoothing).contains(smoothing) else {
             throw ValidationError("--smoothing must be from 1 to \(maximumSmoothing) hops")
         }
-        guard (1...8).contains(ensemble) else { throw ValidationError("--ensemble must be from 1 to 8 heads") }
+        guard (1...TrainingOptions.maximumEnsemble).contains(ensemble) else {
+            throw ValidationError("--ensemble must be from 1 to \(TrainingOptions.maximumEnsemble) heads")
+        }
         guard replacements >= 0 else { throw ValidationError("--replacements must be 0 or more") }
         guard (0...1).contains(noisyNegatives) else { throw ValidationError("--noisy-negatives must be a fraction from 0 to 1") }
         guard targetFAPerHour > 0, targetFAPerHour.isFinite else { throw ValidationError("--target-fa-per-hour must be positive") }

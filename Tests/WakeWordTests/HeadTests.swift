@@ -204,6 +204,19 @@ import Testing
         }
     }
 
+    @Test("training refuses an ensemble outside 1...maximumEnsemble, before any work")
+    func ensembleLimit() throws {
+        #expect(TrainingOptions.maximumEnsemble == 8)
+        for ensemble in [0, -1, 9] {
+            var options = TrainingOptions()
+            options.ensemble = ensemble
+            let trainer = Trainer(encoder: try SharedEncoder.load(), options: options)
+            #expect(throws: WakeWordError.invalidInput("ensemble \(ensemble) is outside 1...8 heads")) {
+                try trainer.train(TrainingInput(positives: ["/nonexistent.wav"], negatives: ["/nonexistent.wav"]))
+            }
+        }
+    }
+
     @Test("a model trained on another encoder is refused")
     func encoderMismatch() throws {
         let encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper().data, path: "a.bin"))

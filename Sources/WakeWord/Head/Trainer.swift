@@ -45,6 +45,10 @@ public struct Trainer: Sendable {
                 "smoothing \(options.smoothing) is outside 1...\(TrainingOptions.maximumSmoothing(hop: windowingHop)) hops"
                     + " (a training scene labels that many hops after the word)")
         }
+        guard (1...TrainingOptions.maximumEnsemble).contains(options.ensemble) else {
+            throw WakeWordError.invalidInput(
+                "ensemble \(options.ensemble) is outside 1...\(TrainingOptions.maximumEnsemble) heads")
+        }
         guard !input.positives.isEmpty else { throw WakeWordError.invalidInput("no positive clips given") }
         guard !input.negatives.isEmpty else { throw WakeWordError.invalidInput("no negative audio given") }
 

@@ -55,6 +55,9 @@ public struct TrainingOptions: Sendable {
     /// model), four heads fired twice on the labelled stream where one head did not
     /// (Benchmarks/RESULTS.md). Fits run in parallel; four cost about twice one on two cores.
     public var ensemble = 1
+    /// The most heads `ensemble` may average: each adds a hidden layer's weights (about 100 KB
+    /// for an mlp head on layer 3) to the model and one fit to training.
+    public static let maximumEnsemble = 8
     public var fitting = HeadFitting()
     /// After a first fit, this fraction of the highest-scoring negatives is weighted
     /// `hardNegativeWeight` times in a second fit.
