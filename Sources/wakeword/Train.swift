@@ -63,10 +63,8 @@ struct Train: ParsableCommand {
                 "no default negatives found (looked in \(DefaultPaths.negativesSearched.joined(separator: ", ")));"
                     + " pass --negative with audio that never says the wake word")
         }
-        // The default noise always joins the user's (each file once).
-        var seenNoise = Set<String>()
+        // The default noise always joins the user's (the trainer uses each recording's content once).
         let noiseFiles = try AudioPaths.expand(audio.noise + (DefaultPaths.noise.map { [$0] } ?? []), what: "noise")
-            .filter { seenNoise.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
 
         BLAS.setThreads(1)
         Interrupt.install()

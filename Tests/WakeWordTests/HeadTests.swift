@@ -217,6 +217,21 @@ import Testing
         }
     }
 
+    @Test("noise given twice under two names is one source, in the order first given")
+    func noiseOnce() throws {
+        let folder = TestPaths.sample("negatives/noise")
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("noise-copy-\(getpid()).flac").path
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: "\(folder)/pink_noise.flac", toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        var warnings: [String] = []
+        let sources = Trainer.loadNoise(
+            ["\(folder)/white_noise.flac", copy, "\(folder)/pink_noise.flac", "\(folder)/white_noise.flac"],
+            warn: { warnings.append($0) })
+        #expect(sources.map(\.name) == ["\(folder)/white_noise.flac", copy] && warnings.isEmpty)
+        #expect(sources[0].hash != sources[1].hash)
+    }
+
     @Test("a model trained on another encoder is refused")
     func encoderMismatch() throws {
         let encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper().data, path: "a.bin"))

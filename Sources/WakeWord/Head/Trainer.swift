@@ -142,7 +142,7 @@ public struct Trainer: Sendable {
         progress: @escaping @Sendable (TrainingProgress) -> Void, warn: @escaping @Sendable (String) -> Void,
         isCancelled: @escaping @Sendable () -> Bool
     ) throws -> BuiltSet {
-        let noise = try loadNoise(input.noise, warn: warn)
+        let noise = Trainer.loadNoise(input.noise, warn: warn)
         let negatives = try extractNegatives(
             input.negatives.sorted(), noise: noise, features: features, progress: progress, warn: warn,
             isCancelled: isCancelled)
@@ -266,8 +266,11 @@ public struct Trainer: Sendable {
         return NegativeAudio(recordings: results, skipped: skipped)
     }
 
-    private func loadNoise(_ files: [String], warn: (String) -> Void) throws -> [AugmentationSources.Source] {
-        files.compactMap { path in
+    /// The noise sources of `files`, in order, each content once: a folder given twice under
+    /// two names (the checkout's noise and its installed copy) is drawn from as once.
+    static func loadNoise(_ files: [String], warn: (String) -> Void) -> [AugmentationSources.Source] {
+        var seen = Set<String>()
+        return files.compactMap { path -> AugmentationSources.Source? in
             do {
                 let (samples, warnings) = try AudioReader.load(path: path)
                 warnings.forEach(warn)
@@ -275,7 +278,8 @@ public struct Trainer: Sendable {
                     warn("skipping noise \(path): shorter than 0.5 s")
                     return nil
                 }
-                return AugmentationSources.Source(name: path, samples: samples)
+                let source = AugmentationSources.Source(name: path, samples: samples)
+                return seen.insert(source.hash).inserted ? source : nil
             } catch {
                 warn("skipping noise \(error)")
                 return nil
