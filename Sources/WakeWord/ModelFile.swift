@@ -5,7 +5,8 @@ import Foundation
 ///     "WAKEWORD"  u32 format version  u32 header length
 ///     header: UTF-8 JSON object (name, threshold, layer, windowing, head layout, front end,
 ///             encoder identity, training summary)
-///     payload: little-endian float32: head mean [D], scale [D], parameters [...]
+///     payload: little-endian float32: head mean [D], scale [D], parameters [...], then
+///              the screen's head likewise when there is one
 ///     u64 FNV-1a of everything before it
 ///
 /// Written atomically; reading checks every length, field and the checksum, so a damaged,
@@ -13,9 +14,10 @@ import Foundation
 public enum ModelFile {
     static let magic = Array("WAKEWORD".utf8)
     /// The newest format: 2 adds `smoothing_hops` (a reader that ignored it would score single
-    /// hops against a threshold set for their mean). A model without smoothing is written as 1,
-    /// which earlier releases read alike.
-    public static let formatVersion: UInt32 = 2
+    /// hops against a threshold set for their mean); 3 adds `screen` and its weights after the
+    /// head's. A model is written in the oldest format that holds it (1 without smoothing or
+    /// screen), which earlier releases read alike.
+    public static let formatVersion: UInt32 = 3
     /// The most hops a model may average its score over (5 s at the standard hop).
     public static let maximumSmoothingHops = 50
 
@@ -34,6 +36,15 @@ public enum ModelFile {
         var training: TrainingSummary
         /// Absent for a model as trained.
         var retuning: Retuning? = nil
+        /// Absent for a model without a cascade.
+        var screen: ScreenLayout? = nil
+    }
+
+    /// The cascade's first stage: its block, its threshold (a logit) and its head's layout.
+    struct ScreenLayout: Codable {
+        var layer: Int
+        var thresholdLogit: Float
+        var head: HeadLayout
     }
 
     struct HeadLayout: Codable {
@@ -42,6 +53,32 @@ public enum ModelFile {
         var hidden: Int
         /// Float counts of mean, scale and parameters, in payload order.
         var payload: [String: Int]
+
+        init(_ head: TriggerHead) {
+            (kind, inputs, hidden) = (head.kind, head.inputs, head.hidden)
+            payload = ["mean": head.mean.count, "scale": head.scale.count, "parameters": head.parameters.count]
+        }
+
+        /// Floats of the payload, once `check` passed.
+        var floats: Int { 2 * inputs + TriggerHead.parameterCount(kind: kind, inputs: inputs, hidden: hidden) }
+
+        /// A reason this layout cannot be a head of `inputs` inputs, or nil.
+        func problem(inputs expected: Int) -> String? {
+            let parameterCount = TriggerHead.parameterCount(kind: kind, inputs: inputs, hidden: hidden)
+            if inputs != expected || hidden < 0 || hidden > 4096 { return "head of \(inputs) inputs, not \(expected)" }
+            if payload != ["mean": inputs, "scale": inputs, "parameters": parameterCount] {
+                return "head payload layout \(payload) does not match a \(kind) head of \(inputs) inputs"
+            }
+            return nil
+        }
+
+        /// The head from its floats (`floats` of them).
+        func head(_ values: ArraySlice<Float>) -> TriggerHead {
+            let (d, base) = (inputs, values.startIndex)
+            return TriggerHead(
+                kind: kind, inputs: d, hidden: hidden, mean: Array(values[base..<(base + d)]),
+                scale: Array(values[(base + d)..<(base + 2 * d)]), parameters: Array(values[(base + 2 * d)...]))
+        }
     }
 
     public static func encode(_ model: WakeWordModel) throws -> Data {
@@ -49,20 +86,21 @@ public enum ModelFile {
         let header = Header(
             name: model.name, threshold: model.threshold, layer: model.layer, windowing: model.windowing,
             refractorySeconds: model.refractory, smoothingHops: model.smoothing == 1 ? nil : model.smoothing,
-            head: HeadLayout(
-                kind: head.kind, inputs: head.inputs, hidden: head.hidden,
-                payload: ["mean": head.mean.count, "scale": head.scale.count, "parameters": head.parameters.count]),
-            frontEnd: model.frontEnd, encoder: model.encoder, training: model.training, retuning: model.retuning)
+            head: HeadLayout(head), frontEnd: model.frontEnd, encoder: model.encoder, training: model.training,
+            retuning: model.retuning,
+            screen: model.screen.map { ScreenLayout(layer: $0.layer, thresholdLogit: $0.threshold, head: HeadLayout($0.head)) })
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let json = try encoder.encode(header)
         var writer = ByteWriter()
         writer.append(bytes: magic)
-        writer.append(model.smoothing > 1 ? formatVersion : 1)
+        writer.append(UInt32(model.screen != nil ? 3 : model.smoothing > 1 ? 2 : 1))
         writer.append(UInt32(json.count))
         writer.append(bytes: json)
-        for values in [head.mean, head.scale, head.parameters] { writer.append(values) }
+        for head in [head] + (model.screen.map { [$0.head] } ?? []) {
+            for values in [head.mean, head.scale, head.parameters] { writer.append(values) }
+        }
         writer.append(ContentHash.of(writer.data).value)
         return writer.data
     }
@@ -108,24 +146,27 @@ public enum ModelFile {
         if let problem = header.windowing.problem { throw fail("windowing: \(problem)") }
         let layout = header.head
         let width = header.encoder.dimensions.width
-        guard layout.inputs == width * header.windowing.pools.count, layout.hidden >= 0, layout.hidden <= 4096,
-            (1...header.encoder.dimensions.layers).contains(header.layer)
-        else {
-            throw fail(
-                "head of \(layout.inputs) inputs does not fit encoder width \(width), pools \(header.windowing.pools.count), layer \(header.layer)"
-            )
+        let inputs = width * header.windowing.pools.count
+        guard (1...header.encoder.dimensions.layers).contains(header.layer) else {
+            throw fail("layer \(header.layer) is outside 1...\(header.encoder.dimensions.layers)")
         }
-        let parameterCount = TriggerHead.parameterCount(kind: layout.kind, inputs: layout.inputs, hidden: layout.hidden)
-        guard layout.payload == ["mean": layout.inputs, "scale": layout.inputs, "parameters": parameterCount] else {
-            throw fail("head payload layout \(layout.payload) does not match a \(layout.kind) head of \(layout.inputs) inputs")
+        if let problem = layout.problem(inputs: inputs) {
+            throw fail("\(problem) (encoder width \(width), pools \(header.windowing.pools.count), layer \(header.layer))")
         }
-        let floats = 2 * layout.inputs + parameterCount
+        if let screen = header.screen {
+            guard version >= 3 else { throw fail("screen needs format version 3, not \(version)") }
+            guard (1..<header.layer).contains(screen.layer) else {
+                throw fail("screen layer \(screen.layer) is not a block before the model's layer \(header.layer)")
+            }
+            if let problem = screen.head.problem(inputs: inputs) { throw fail("screen \(problem)") }
+        }
+        let floats = layout.floats + (header.screen?.head.floats ?? 0)
         guard reader.remaining - 8 == floats * 4 else {
             throw fail("expected \(floats * 4) bytes of weights, found \(reader.remaining - 8)")
         }
         let values = try reader.floats(floats, "weights")
         guard values.allSatisfy(\.isFinite), header.threshold.isFinite, (0...1).contains(header.threshold),
-            header.refractorySeconds.isFinite, header.refractorySeconds >= 0
+            header.refractorySeconds.isFinite, header.refractorySeconds >= 0, header.screen?.thresholdLogit.isFinite ?? true
         else {
             throw fail("it holds non-finite or out-of-range values")
         }
@@ -134,14 +175,16 @@ public enum ModelFile {
         guard (1...ModelFile.maximumSmoothingHops).contains(smoothing) else {
             throw fail("smoothing_hops \(smoothing) is outside 1...\(ModelFile.maximumSmoothingHops)")
         }
-        let d = layout.inputs
-        let head = TriggerHead(
-            kind: layout.kind, inputs: d, hidden: layout.hidden, mean: Array(values[0..<d]),
-            scale: Array(values[d..<(2 * d)]), parameters: Array(values[(2 * d)...]))
-        guard head.scale.allSatisfy({ $0 > 0 }) else { throw fail("the head's scale must be positive") }
+        let head = layout.head(values[0..<layout.floats])
+        let screen = header.screen.map {
+            Screen(layer: $0.layer, head: $0.head.head(values[layout.floats...]), threshold: $0.thresholdLogit)
+        }
+        guard head.scale.allSatisfy({ $0 > 0 }), screen?.head.scale.allSatisfy({ $0 > 0 }) ?? true else {
+            throw fail("the head's scale must be positive")
+        }
         var model = WakeWordModel(
             name: header.name, threshold: header.threshold, layer: header.layer, windowing: header.windowing,
-            refractory: header.refractorySeconds, smoothing: smoothing, head: head, encoder: header.encoder,
+            refractory: header.refractorySeconds, smoothing: smoothing, head: head, screen: screen, encoder: header.encoder,
             frontEnd: header.frontEnd, training: header.training)
         model.retuning = header.retuning
         return model

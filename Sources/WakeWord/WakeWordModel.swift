@@ -16,6 +16,8 @@ public struct WakeWordModel: Sendable {
     /// (`ScoreSmoother`); 1: each hop's own score.
     public var smoothing: Int
     public var head: TriggerHead
+    /// The cascade's first stage, or nil: the head runs on every hop.
+    public var screen: Screen?
     public var encoder: EncoderIdentity
     public var frontEnd: FrontEnd
     public var training: TrainingSummary
@@ -34,9 +36,12 @@ public struct WakeWordModel: Sendable {
 
     public init(
         name: String, threshold: Float, layer: Int, windowing: Windowing, refractory: Double, smoothing: Int = 1,
-        head: TriggerHead, encoder: EncoderIdentity, frontEnd: FrontEnd = FrontEnd(), training: TrainingSummary
+        head: TriggerHead, screen: Screen? = nil, encoder: EncoderIdentity, frontEnd: FrontEnd = FrontEnd(),
+        training: TrainingSummary
     ) {
         precondition(smoothing >= 1, "a model's score averages at least one hop")
+        precondition(screen.map { $0.layer < layer } ?? true, "a screen reads a block before the model's own")
+        self.screen = screen
         (self.name, self.threshold, self.layer, self.windowing, self.refractory) = (name, threshold, layer, windowing, refractory)
         self.smoothing = smoothing
         (self.head, self.encoder, self.frontEnd, self.training) = (head, encoder, frontEnd, training)
@@ -79,6 +84,9 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     /// Heads fitted from different seeds whose average is the model's head (its hidden units
     /// are theirs side by side); nil for one head, and in files from before averaging.
     public var averagedHeads: Int?
+    /// Fraction of the held-out negative audio's encoder passes the screen opened (the share
+    /// on which detection runs the blocks after the screen's); nil without a screen.
+    public var screenOpenedPasses: Double?
     public var date = ""
     public var toolVersion = WakeWordVersion.current
     public var targetFAPerHour = 0.5
@@ -94,7 +102,7 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     /// Key names that survive the snake-case round trip of the model file's header.
     enum CodingKeys: String, CodingKey {
         case positiveClips, positiveClipsSkipped, copiesPerClip, negativeFiles, negativeSeconds, calibrationSeconds,
-            trainingExamples, seed, averagedHeads, date, toolVersion
+            trainingExamples, seed, averagedHeads, screenOpenedPasses, date, toolVersion
         case targetFAPerHour = "targetFaPerHour"
         case expectedFAPerHour = "expectedFaPerHour"
         case expectedFRR = "expectedFrr"

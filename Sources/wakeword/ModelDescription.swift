@@ -62,6 +62,19 @@ struct ModelDescription {
                 value: "encoder block \(model.layer), \(head); \(ModelDescription.describe(model.windowing))"
                     + (model.smoothing > 1 ? "; score averaged over \(model.smoothing) hops" : "")
                     + "; \(ModelDescription.seconds(model.refractory)) refractory"))
+        if let screen = model.screen {
+            let opened =
+                training.screenOpenedPasses.map {
+                    String(format: " (in training it opened %.1f %% of the negative audio's passes)", 100 * $0)
+                } ?? ""
+            fields.append(
+                Field(
+                    label: "screen",
+                    value: String(
+                        format: "encoder block %d, %@, logit %.2f: blocks %d to %d and the head run only on passes it opens",
+                        screen.layer, screen.head.kind == .mlp ? "an mlp head (\(screen.head.hidden) hidden units)" : "a linear head",
+                        screen.threshold, screen.layer + 1, model.layer) + opened))
+        }
         fields.append(
             Field(
                 label: "training",

@@ -89,6 +89,12 @@ struct Train: ParsableCommand {
         print(
             "wrote \(output): \"\(outcome.model.name)\", layer \(outcome.model.layer), \(outcome.model.head.kind) head, \(outcome.model.windowing)"
         )
+        if let screen = outcome.model.screen, let opened = summary.screenOpenedPasses {
+            print(
+                String(
+                    format: "screen: block %d; blocks %d to %d ran on %.1f%% of the negative audio's passes in cross-validation",
+                    screen.layer, screen.layer + 1, outcome.model.layer, 100 * opened))
+        }
         print(
             String(
                 format: "clips: %d used, %d skipped; negatives: %d files, %.1f min",

@@ -56,6 +56,13 @@ struct TrainingSettings: ParsableArguments {
     )
     var ensemble: Int = TrainingOptions().ensemble
 
+    @Option(
+        name: .customLong("screen-layer"), parsing: .unconditional,
+        help:
+            "Encoder block of the cascade's screen: a small head that every pass runs, so that the blocks after it run only where it fires (default 1 when --layer is deeper and there is no --memory; 0: no screen, every pass runs to --layer)."
+    )
+    var screenLayer: Int?
+
     @Option(parsing: .unconditional, help: "Seed for augmentation, splits and initial weights.")
     var seed: UInt64 = 0
 
@@ -67,6 +74,13 @@ struct TrainingSettings: ParsableArguments {
         }
         guard (1...TrainingOptions.maximumEnsemble).contains(ensemble) else {
             throw ValidationError("--ensemble must be from 1 to \(TrainingOptions.maximumEnsemble) heads")
+        }
+        let layer = self.layer ?? TrainingOptions.defaultLayer
+        guard screenLayer.map({ $0 == 0 || (1..<layer).contains($0) }) ?? true else {
+            throw ValidationError("--screen-layer must be 0 (none) or a block before --layer \(layer)")
+        }
+        guard (screenLayer ?? 0) == 0 || (memory ?? 0) == 0 else {
+            throw ValidationError("--screen-layer cannot be used with --memory: attention memory runs every block on every pass")
         }
         guard replacements >= 0 else { throw ValidationError("--replacements must be 0 or more") }
         guard (0...1).contains(noisyNegatives) else { throw ValidationError("--noisy-negatives must be a fraction from 0 to 1") }
@@ -89,6 +103,7 @@ struct TrainingSettings: ParsableArguments {
         options.seed = seed
         options.smoothing = smoothing
         options.ensemble = ensemble
+        if let screenLayer { options.screenLayer = screenLayer == 0 ? nil : screenLayer }
         options.windowing = windowing
         return options
     }

@@ -50,6 +50,20 @@ import Testing
             ])
             #expect(run.status == 64 && run.stderrLines.first == "Error: --ensemble must be from 1 to 8 heads", "\(value): \(run.stderr)")
         }
+        // The screen reads a block before the head's, and cannot be combined with attention memory.
+        for (arguments, message) in [
+            (["--screen-layer", "3"], "Error: --screen-layer must be 0 (none) or a block before --layer 3"),
+            (["--screen-layer", "2", "--layer", "2"], "Error: --screen-layer must be 0 (none) or a block before --layer 2"),
+            (["--screen-layer", "-1"], "Error: --screen-layer must be 0 (none) or a block before --layer 3"),
+            (
+                ["--screen-layer", "1", "--window", "1", "--stride", "1", "--memory", "1"],
+                "Error: --screen-layer cannot be used with --memory: attention memory runs every block on every pass"
+            ),
+        ] {
+            let run = try runTool(
+                ["train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword"] + arguments)
+            #expect(run.status == 64 && run.stderrLines.first == message, "\(arguments): \(run.stderr)")
+        }
         let layer = try runTool([
             "embed",
             TestPaths.sample(

@@ -148,6 +148,57 @@ import Testing
         #expect(decoded.encoder == model.encoder && decoded.training == model.training && decoded.frontEnd == model.frontEnd)
     }
 
+    @Test("a screen is stored as format 3 after the head's weights, round-trips, and is checked on reading")
+    func screenInModelFile() throws {
+        var model = try HeadTests.model(kind: .mlp)
+        var generator = SplitMix64(seed: 11)
+        var screenHead = TriggerHead(kind: .linear, inputs: 16, generator: &generator)
+        screenHead.mean = (0..<16).map { Float($0) * -0.2 }
+        model.screen = Screen(layer: 1, head: screenHead, threshold: -2.75)
+        model.training.screenOpenedPasses = 0.125
+        let data = try ModelFile.encode(model)
+        #expect(data[8] == 3 && data[8] == ModelFile.formatVersion)
+        let decoded = try ModelFile.decode(data, path: "m")
+        #expect(decoded.screen == model.screen && decoded.head == model.head && decoded.training.screenOpenedPasses == 0.125)
+        let headerLength = Int(data[12]) | Int(data[13]) << 8
+        let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 16..<(16 + headerLength))) as? [String: Any])
+        let screen = try #require(header["screen"] as? [String: Any])
+        #expect(screen["layer"] as? Int == 1 && screen["threshold_logit"] as? Double == -2.75)
+        let payload = data.subdata(in: (16 + headerLength)..<(data.count - 8))
+        let floats = payload.withUnsafeBytes { raw in
+            (0..<(payload.count / 4)).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+        }
+        // The screen's weights follow the head's: mean, scale, parameters.
+        let headFloats = 2 * 16 + model.head.parameters.count
+        #expect(floats.count == headFloats + 2 * 16 + 17 && Array(floats[headFloats..<(headFloats + 16)]) == screenHead.mean)
+        func edited(_ change: (inout [String: Any]) -> Void, version: UInt32 = 3, payload: [Float]? = nil) throws -> Data {
+            var copy = header
+            change(&copy)
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: copy), as: UTF8.self)
+            return modelBytes(json: json, payload: payload ?? floats, version: version)
+        }
+        #expect(try ModelFile.decode(try edited { _ in }, path: "m").screen == model.screen)
+        #expect(throws: WakeWordError.badModel(path: "m", reason: "screen needs format version 3, not 2")) {
+            try ModelFile.decode(try edited({ _ in }, version: 2), path: "m")
+        }
+        for layer in [0, 2] {
+            #expect(throws: WakeWordError.badModel(path: "m", reason: "screen layer \(layer) is not a block before the model's layer 2")) {
+                try ModelFile.decode(
+                    try edited { $0["screen"] = ["layer": layer, "threshold_logit": 0, "head": screen["head"]!] }, path: "m")
+            }
+        }
+        #expect(
+            throws: WakeWordError.badModel(path: "m", reason: "expected \((headFloats + 49) * 4) bytes of weights, found \(headFloats * 4)")
+        ) {
+            try ModelFile.decode(try edited({ _ in }, payload: Array(floats.prefix(headFloats))), path: "m")
+        }
+        // Without a screen: format 1 and no field, as before.
+        model.screen = nil
+        model.training.screenOpenedPasses = nil
+        let plain = try ModelFile.encode(model)
+        #expect(plain[8] == 1 && !String(decoding: plain, as: UTF8.self).contains("screen"))
+    }
+
     @Test("smoothing is stored only when it averages more than one hop, and checked on reading")
     func smoothingInHeader() throws {
         var model = try HeadTests.model(kind: .linear)
@@ -182,9 +233,9 @@ import Testing
         }
         #expect(
             throws: WakeWordError.badModel(
-                path: "m", reason: "format version 3 is not supported (expected 1 to 2): it was written by a newer wakeword")
+                path: "m", reason: "format version 4 is not supported (expected 1 to 3): it was written by a newer wakeword")
         ) {
-            try ModelFile.decode(modelBytes(json: json, payload: floats, version: 3), path: "m")
+            try ModelFile.decode(modelBytes(json: json, payload: floats, version: 4), path: "m")
         }
     }
 
@@ -456,6 +507,15 @@ import Testing
         var negatives: [Float] = []
         for file in try audioFiles(TestPaths.sample("negatives")) { negatives += try Clip.load(file) }
         #expect(try detections(fixture.model, negatives).isEmpty)
+    }
+
+    @Test("training fits a block-1 screen and says how much of the negative audio it opened")
+    func trainedScreen() throws {
+        let model = try TrainedAlexa.load().model
+        let screen = try #require(model.screen)
+        #expect(screen.layer == 1 && model.layer == 3 && screen.head.inputs == model.head.inputs)
+        let opened = try #require(model.training.screenOpenedPasses)
+        #expect(opened > 0 && opened < 1, "\(opened)")
     }
 
     @Test("training leaves every encoder tensor bit-identical")

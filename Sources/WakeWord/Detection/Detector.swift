@@ -1,8 +1,10 @@
 /// Streaming wake-word detection for any number of models. Feed 16 kHz mono samples in
 /// chunks of any size; each call returns the detections completed so far. Models whose
 /// windowing differs at most in its pool lengths share one front end and one encoder pass (up
-/// to the deepest tap layer among them), so N wake words cost little more than one. Memory is
-/// constant in the input length.
+/// to the deepest tap layer among them), so N wake words cost little more than one. When every
+/// model of a group has a `Screen`, the group is a cascade: each pass runs the encoder through
+/// the screens' block, and the rest only where a screen opens the pass. Memory is constant in
+/// the input length.
 ///
 ///     var detector = try Detector(models: [model], encoder: encoder)
 ///     for chunk in chunks { for d in detector.process(chunk) { print(d.time, d.model) } }
@@ -18,12 +20,13 @@ public struct Detector: Sendable {
         var readers: [Reader]
     }
 
-    /// A model reading a stream: its index in `models` (`HopScore.model`), what it reads,
-    /// its decision score over its last hops (`WakeWordModel.smoothing`), and the gate that
-    /// turns those scores into events.
+    /// A model reading a stream: its index in `models` (`HopScore.model`), what it reads (and
+    /// what its screen reads), its decision score over its last hops
+    /// (`WakeWordModel.smoothing`), and the gate that turns those scores into events.
     private struct Reader: Sendable {
         let model: Int
         let tap: FeatureStream.Tap
+        let screenTap: FeatureStream.Tap?
         var smoother: ScoreSmoother
         var gate: EventGate
     }
@@ -49,13 +52,20 @@ public struct Detector: Sendable {
         groups = members.map { indices in
             let readers = indices.map { i in
                 Reader(
-                    model: i, tap: FeatureStream.Tap(models[i]), smoother: ScoreSmoother(count: models[i].smoothing),
+                    model: i, tap: FeatureStream.Tap(models[i]),
+                    screenTap: models[i].screen.map { FeatureStream.Tap(pools: models[i].windowing.pools, layer: $0.layer) },
+                    smoother: ScoreSmoother(count: models[i].smoothing),
                     gate: EventGate(
                         threshold: thresholds?[i] ?? models[i].threshold,
                         refractory: Int(((refractory ?? models[i].refractory) * Double(AudioFormat.sampleRate)).rounded())))
             }
+            // A cascade when every model has a screen: the blocks through the deepest screen always run.
+            let screens = indices.compactMap { models[$0].screen?.layer }
+            let cascade = screens.count == indices.count && screens.max()! < indices.map { models[$0].layer }.min()!
             let stream = FeatureStream(
-                encoder: encoder, windowing: models[indices[0]].windowing, taps: Set(readers.map(\.tap)), logMel: logMel)
+                encoder: encoder, windowing: models[indices[0]].windowing,
+                taps: Set(readers.map(\.tap) + (cascade ? readers.compactMap(\.screenTap) : [])), logMel: logMel,
+                screenLayer: cascade ? screens.max()! : nil)
             return StreamGroup(stream: stream, readers: readers)
         }
     }
@@ -70,7 +80,8 @@ public struct Detector: Sendable {
     public mutating func process(_ samples: [Float], scores: ((HopScore) -> Void)? = nil) -> [Detection] {
         var detections: [Detection] = []
         for g in groups.indices {
-            for pass in groups[g].stream.push(samples) { detections += score(pass, group: g, scores: scores) }
+            let open = opener(group: g)
+            for pass in groups[g].stream.push(samples, open: open) { detections += score(pass, group: g, scores: scores) }
         }
         return detections.sorted { $0.time < $1.time }
     }
@@ -79,9 +90,17 @@ public struct Detector: Sendable {
     public mutating func finish(scores: ((HopScore) -> Void)? = nil) -> [Detection] {
         var detections: [Detection] = []
         for g in groups.indices {
-            for pass in groups[g].stream.finish() { detections += score(pass, group: g, scores: scores) }
+            for pass in groups[g].stream.finish(open: opener(group: g)) { detections += score(pass, group: g, scores: scores) }
         }
         return detections.sorted { $0.time < $1.time }
+    }
+
+    /// Whether a pass of group `g`'s cascade runs its deep blocks: when any model's screen opens it.
+    private func opener(group g: Int) -> (FeatureStream.Pass) -> Bool {
+        let screens = groups[g].readers.compactMap { reader in
+            models[reader.model].screen.flatMap { screen in reader.screenTap.map { (screen, $0) } }
+        }
+        return { pass in screens.contains { screen, tap in pass.computed(tap).map { screen.opens($0.features) } ?? false } }
     }
 
     private mutating func score(_ pass: FeatureStream.Pass, group g: Int, scores report: ((HopScore) -> Void)?) -> [Detection] {
@@ -89,8 +108,10 @@ public struct Detector: Sendable {
         for r in groups[g].readers.indices {
             let reader = groups[g].readers[r]
             let model = models[reader.model]
-            let inputs = pass.inputs(reader.tap)
-            for (hop, logit) in zip(inputs.hops, model.head.logits(inputs.features)) {
+            // Hops of a pass no screen opened get `Screen.closedLogit`: the head never ran there.
+            let hops = pass.hops(reader.tap)
+            let logits = pass.computed(reader.tap).map { model.head.logits($0.features) } ?? hops.map { _ in Screen.closedLogit }
+            for (hop, logit) in zip(hops, logits) {
                 let value = TriggerHead.sigmoid(groups[g].readers[r].smoother.push(logit))
                 report?(HopScore(sample: hop, model: reader.model, score: value))
                 if groups[g].readers[r].gate.step(hop: hop, score: value) {

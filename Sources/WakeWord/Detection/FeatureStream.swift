@@ -5,6 +5,11 @@
 /// hop. Memory is bounded by one window of samples and the longest pool of positions. Heads
 /// reading different layers or pooling differently (`taps`) share the passes.
 ///
+/// With a cascade (`screenLayer`), every pass runs the encoder only through block
+/// `screenLayer` and scores the taps up to it; the blocks after it run only on passes the
+/// caller opens (`push(_:open:)`), and on the kept earlier passes their pools reach back to.
+/// An opened pass's deep taps are exactly what a stream without a cascade computes.
+///
 /// Every position is a stream sample (sample 0 is the first one pushed); only the encoder
 /// counts in its own positions (320 samples each), converted where it is called.
 public struct FeatureStream: Sendable {
@@ -31,15 +36,37 @@ public struct FeatureStream: Sendable {
         public let features: Matrix
     }
 
-    /// The head inputs scored after one encoder pass, for every tap.
+    /// The head inputs scored after one encoder pass, for every tap it computed: all of them,
+    /// or with a cascade, on a pass nobody opened, only those up to the screen layer.
     public struct Pass: Sendable {
         let inputs: [Tap: HeadInputs]
+        /// The hops each tap scores after this pass, computed or not.
+        let hops: [Tap: [Int]]
 
-        /// The rows `tap` reads (one of the stream's taps).
+        /// The rows `tap` reads (one of the stream's taps, computed on this pass).
         public func inputs(_ tap: Tap) -> HeadInputs {
-            guard let rows = inputs[tap] else { preconditionFailure("the stream has no tap \(tap)") }
+            guard let rows = inputs[tap] else { preconditionFailure("the pass did not compute tap \(tap)") }
             return rows
         }
+
+        /// The rows `tap` reads, or nil when a cascade left its blocks unrun on this pass.
+        public func computed(_ tap: Tap) -> HeadInputs? { inputs[tap] }
+
+        /// The hops `tap` scores after this pass (stream samples at their ends).
+        public func hops(_ tap: Tap) -> [Int] {
+            guard let hops = hops[tap] else { preconditionFailure("the stream has no tap \(tap)") }
+            return hops
+        }
+    }
+
+    /// A pass whose blocks after the screen layer have not run yet: kept while later hops'
+    /// pools may reach back into what it keeps.
+    private struct ScreenedPass: Sendable {
+        /// After block `screenLayer`, for the whole window.
+        let residual: WhisperEncoder.ResidualStream
+        let window: Range<Int>
+        /// First stream sample whose positions the pass contributes.
+        let keepFrom: Int
     }
 
     /// The passes' geometry; its pools are those of the tap that scores first.
@@ -54,12 +81,25 @@ public struct FeatureStream: Sendable {
     private var history: PositionHistory
     /// The previous full pass's attention state, when the windowing carries memory.
     private var memory: WhisperEncoder.StreamMemory?
+    /// The deepest block every pass runs when the stream is a cascade; nil: all of them.
+    public let screenLayer: Int?
+    /// Positions of the layers after `screenLayer` (cascade only); it restarts where an
+    /// opened pass needs it after passes that stayed closed.
+    private var deepHistory: PositionHistory?
+    /// The latest passes, cascade only, oldest first, as far back as a later hop's pools reach.
+    private var screened: [ScreenedPass] = []
 
     /// Passes of `windowing`'s window, stride, hop and memory, scoring every tap. The passes
     /// are scheduled for the tap that scores first (the shortest longest pool); the others
     /// start scoring at their own `Windowing.firstHop`.
-    public init(encoder: WhisperEncoder, windowing: Windowing, taps: Set<Tap>, logMel: LogMel = LogMel()) {
+    ///
+    /// `screenLayer` makes it a cascade: the taps on blocks after it are computed only on
+    /// passes `push(_:open:)` opens. A cascade carries no attention memory.
+    public init(encoder: WhisperEncoder, windowing: Windowing, taps: Set<Tap>, logMel: LogMel = LogMel(), screenLayer: Int? = nil) {
         precondition(!taps.isEmpty, "a stream needs a tap")
+        precondition(
+            screenLayer.map { layer in windowing.memory == 0 && taps.contains { $0.layer <= layer } } ?? true,
+            "a cascade needs a tap at or before its screen layer and no attention memory")
         for tap in taps {
             var own = windowing
             own.pools = tap.pools
@@ -69,26 +109,91 @@ public struct FeatureStream: Sendable {
         lead.pools = taps.map(\.pools).sorted { $0.max()! != $1.max()! ? $0.max()! < $1.max()! : $0.lexicographicallyPrecedes($1) }[0]
         (self.encoder, self.windowing, self.taps, self.logMel) = (encoder, lead, taps, logMel)
         layers = Set(taps.map(\.layer))
+        self.screenLayer = screenLayer
         schedule = WindowSchedule(windowing: lead)
-        history = PositionHistory(layers: layers, width: encoder.dimensions.width, start: schedule.keptUpTo)
+        let always = layers.filter { $0 <= screenLayer ?? Int.max }
+        history = PositionHistory(layers: always, width: encoder.dimensions.width, start: schedule.keptUpTo)
+        if always != layers {
+            deepHistory = PositionHistory(layers: layers.subtracting(always), width: encoder.dimensions.width, start: schedule.keptUpTo)
+        }
     }
 
     /// Samples pushed so far.
     public var total: Int { buffer.end }
 
-    /// Appends 16 kHz samples; returns what the passes they complete score.
-    public mutating func push(_ samples: [Float]) -> [Pass] {
+    /// Appends 16 kHz samples; returns what the passes they complete score. In a cascade,
+    /// `open` sees each pass's taps up to the screen layer and says whether to run the rest.
+    public mutating func push(_ samples: [Float], open: (Pass) -> Bool = { _ in true }) -> [Pass] {
         buffer.append(samples)
         var result: [Pass] = []
-        for pass in schedule.passes(available: total) { result.append(run(pass)) }
+        for pass in schedule.passes(available: total) { result.append(run(pass, open: open)) }
         buffer.trim(before: schedule.oldestNeeded(available: total))
         return result
     }
 
     /// Ends the stream: the last pass scores the hops no full window reached.
-    public mutating func finish() -> [Pass] {
+    public mutating func finish(open: (Pass) -> Bool = { _ in true }) -> [Pass] {
         guard let pass = schedule.finish(total: total), !pass.hops.isEmpty else { return [] }
-        return [run(pass)]
+        return [run(pass, open: open)]
+    }
+
+    /// The hops `tap` scores among a pass's.
+    private func hops(_ tap: Tap, of pass: WindowSchedule.Pass) -> [Int] {
+        var own = windowing
+        own.pools = tap.pools
+        return pass.hops.filter { $0 >= own.firstHop }
+    }
+
+    private var longestPool: Int { taps.map { $0.pools.max()! }.max()! }
+
+    private mutating func run(_ pass: WindowSchedule.Pass, open: (Pass) -> Bool) -> Pass {
+        guard let screenLayer else { return run(pass) }
+        var residual = encoder.begin([logMel(buffer.window(from: pass.start, count: windowing.window))])
+        var outputs: [Int: Matrix] = [:]
+        for layer in 1...screenLayer {
+            residual = encoder.resume(residual, through: layer)
+            if layers.contains(layer) { outputs[layer] = encoder.outputs(residual)[0] }
+        }
+        history.append(outputs, window: pass.window, from: pass.keepFrom)
+        screened.append(ScreenedPass(residual: residual, window: pass.window, keepFrom: pass.keepFrom))
+        let cheap = taps.filter { $0.layer <= screenLayer }
+        let allHops = Dictionary(uniqueKeysWithValues: taps.map { ($0, hops($0, of: pass)) })
+        var inputs = Dictionary(
+            uniqueKeysWithValues: cheap.map { tap in
+                (tap, HeadInputs(hops: allHops[tap]!, features: history.pooled(layer: tap.layer, hops: allHops[tap]!, pools: tap.pools)))
+            })
+        if deepHistory != nil, open(Pass(inputs: inputs, hops: allHops)) {
+            runDeep(before: pass)
+            for tap in taps.subtracting(cheap) {
+                inputs[tap] = HeadInputs(
+                    hops: allHops[tap]!, features: deepHistory!.pooled(layer: tap.layer, hops: allHops[tap]!, pools: tap.pools))
+            }
+        }
+        let oldest = pass.end - longestPool
+        history.trim(before: oldest)
+        if let deep = deepHistory, deep.end >= oldest { deepHistory!.trim(before: oldest) }
+        screened.removeAll { $0.window.upperBound <= oldest }
+        return Pass(inputs: inputs, hops: allHops)
+    }
+
+    /// Runs the blocks after the screen layer on the kept passes whose positions the hops
+    /// up to `pass`'s end pool over and the deep history lacks, oldest first; the history
+    /// restarts at the oldest of them when passes between stayed closed.
+    private mutating func runDeep(before pass: WindowSchedule.Pass) {
+        let reach = (pass.hops.min() ?? pass.end) - longestPool
+        if let end = deepHistory?.end, !screened.contains(where: { $0.keepFrom == end }) || end < reach {
+            let from = screened.last { $0.keepFrom <= reach }?.keepFrom ?? screened[0].keepFrom
+            deepHistory = PositionHistory(layers: deepHistory!.layers, width: encoder.dimensions.width, start: from)
+        }
+        for kept in screened where kept.keepFrom >= deepHistory!.end {
+            var residual = kept.residual
+            var outputs: [Int: Matrix] = [:]
+            for layer in (residual.layer + 1)...layers.max()! {
+                residual = encoder.resume(residual, through: layer)
+                if layers.contains(layer) { outputs[layer] = encoder.outputs(residual)[0] }
+            }
+            deepHistory!.append(outputs, window: kept.window, from: kept.keepFrom)
+        }
     }
 
     private mutating func run(_ pass: WindowSchedule.Pass) -> Pass {
@@ -101,15 +206,13 @@ public struct FeatureStream: Sendable {
             keep: carriesMemory ? windowing.memory / Windowing.samplesPerPosition : 0)
         if carriesMemory { memory = next }
         history.append(encoded, window: pass.window, from: pass.keepFrom)
+        let allHops = Dictionary(uniqueKeysWithValues: taps.map { ($0, hops($0, of: pass)) })
         let inputs = Dictionary(
             uniqueKeysWithValues: taps.map { tap in
-                var own = windowing
-                own.pools = tap.pools
-                let hops = pass.hops.filter { $0 >= own.firstHop }
-                return (tap, HeadInputs(hops: hops, features: history.pooled(layer: tap.layer, hops: hops, pools: tap.pools)))
+                (tap, HeadInputs(hops: allHops[tap]!, features: history.pooled(layer: tap.layer, hops: allHops[tap]!, pools: tap.pools)))
             })
         // Later hops end after this pass, so their pools start after its end minus the longest pool.
-        history.trim(before: pass.end - taps.map { $0.pools.max()! }.max()!)
-        return Pass(inputs: inputs)
+        history.trim(before: pass.end - longestPool)
+        return Pass(inputs: inputs, hops: allHops)
     }
 }

@@ -14,6 +14,9 @@ struct PositionHistory: Sendable {
     /// Per layer: row-major [(end − start) / 320, width].
     private var rows: [Int: [Float]]
 
+    /// The layers kept.
+    var layers: Set<Int> { Set(rows.keys) }
+
     /// An empty history for `layers`, whose first row will start at stream sample `start`.
     init(layers: Set<Int>, width: Int, start: Int) {
         precondition(start % PositionHistory.unit == 0)

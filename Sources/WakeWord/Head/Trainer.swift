@@ -71,7 +71,11 @@ public struct Trainer: Sendable {
         }
         let windowing = options.windowing ?? Trainer.windowing(for: clips)
         if let problem = windowing.problem { throw WakeWordError.invalidInput("windowing: \(problem)") }
-        let features = TrainingFeatures(encoder: encoder, layer: layer, windowing: windowing, cache: cache)
+        if let screenLayer = options.screenLayer, !(1...encoder.dimensions.layers).contains(screenLayer) {
+            throw WakeWordError.invalidInput("screen layer \(screenLayer) is outside 1...\(encoder.dimensions.layers) for this encoder")
+        }
+        var features = TrainingFeatures(encoder: encoder, layer: layer, windowing: windowing, cache: cache)
+        features.screenLayer = options.screenLayer.flatMap { $0 < layer && windowing.memory == 0 ? $0 : nil }
 
         // 2. Every training row, through the encoder once.
         var generator = SplitMix64(seed: options.seed)
@@ -80,13 +84,21 @@ public struct Trainer: Sendable {
             isCancelled: isCancelled)
         let set = built.set
 
-        // 3. Out-of-fold scores: the threshold and the expected false rejects.
-        let validated = try crossValidate(set, generator: &generator, progress: progress, isCancelled: isCancelled)
+        // 3. Out-of-fold scores: the screen's threshold, the threshold and the expected false rejects.
+        let validated = try crossValidate(
+            set, screenSet: built.screenSet, windowing: windowing, generator: &generator, progress: progress,
+            isCancelled: isCancelled)
         let (calibration, frr) = (validated.calibration, validated.expectedFRR)
 
-        // 4. The head, on everything.
+        // 4. The head (and screen), on everything.
         progress(TrainingProgress(stage: .fitting, done: set.folds, total: set.folds + 1))
         let head = try fitHead(set, rows: set.rows(excluding: nil), generator: &generator)
+        var screen: Screen?
+        if let screenSet = built.screenSet, let threshold = validated.screenThreshold, let screenLayer = features.screenLayer {
+            var screenGenerator = SplitMix64(seed: options.seed, purpose: "screen")
+            let screenHead = fitMember(screenSet, rows: screenSet.rows(excluding: nil), generator: &screenGenerator)
+            screen = Screen(layer: screenLayer, head: screenHead, threshold: threshold)
+        }
         progress(TrainingProgress(stage: .fitting, done: set.folds + 1, total: set.folds + 1))
 
         var summary = TrainingSummary()
@@ -99,13 +111,15 @@ public struct Trainer: Sendable {
         summary.trainingExamples = set.features.rows
         summary.seed = options.seed
         summary.averagedHeads = options.ensemble > 1 ? options.ensemble : nil
+        summary.screenOpenedPasses = validated.screenOpened
         summary.date = ISO8601DateFormatter().string(from: Date())
         summary.targetFAPerHour = options.targetFAPerHour
         summary.expectedFAPerHour = calibration.expectedFAPerHour
         summary.expectedFRR = frr
         let model = WakeWordModel(
             name: options.name, threshold: calibration.threshold, layer: layer, windowing: windowing,
-            refractory: options.refractory, smoothing: options.smoothing, head: head, encoder: encoder.identity, training: summary)
+            refractory: options.refractory, smoothing: options.smoothing, head: head, screen: screen, encoder: encoder.identity,
+            training: summary)
         return TrainingOutcome(
             model: model, calibration: calibration, expectedFRR: frr, skipped: skipped + built.skipped,
             cacheHits: built.cacheHits, cacheMisses: built.cacheMisses)
@@ -114,6 +128,8 @@ public struct Trainer: Sendable {
     /// What `buildSet` assembled, and what it cost.
     private struct BuiltSet {
         let set: TrainingSet
+        /// The same rows and folds as the screen reads them, when training fits a screen.
+        let screenSet: TrainingSet?
         /// Negative recordings streamed (those skipped not counted).
         let negativeFiles: Int
         let skipped: [SkippedFile]
@@ -171,14 +187,24 @@ public struct Trainer: Sendable {
             features.positive(clips[$0.clip], recipe: $0.recipe, augmenter: augmenter)
         }
         let scenes = zip(jobs, computed).map { job, scene in
-            LabelledScene(entry: scene.entry, clip: job.clip, isFair: (job.recipe.noise?.decibels ?? 99) >= 10)
+            LabelledScene(
+                entry: scene.entry, screenEntry: scene.screenEntry, clip: job.clip, isFair: (job.recipe.noise?.decibels ?? 99) >= 10)
         }
+        // The screen's set draws its folds from a copy of the generator: the same folds.
+        var screenGenerator = generator
         let set = TrainingSet(
             negatives: negatives.recordings, scenes: scenes, clips: clips.count, folds: min(options.folds, clips.count),
             hop: features.windowing.hop, generator: &generator)
+        let screenSet =
+            features.screenLayer == nil
+            ? nil
+            : TrainingSet(
+                negatives: negatives.recordings.map(\.screened), scenes: scenes.map(\.screened), clips: clips.count,
+                folds: min(options.folds, clips.count), hop: features.windowing.hop, generator: &screenGenerator)
         let hits = computed.filter(\.cached).count + negatives.recordings.filter(\.cached).count
         return BuiltSet(
-            set: set, negativeFiles: negatives.recordings.reduce(0) { $0 + $1.paths.count }, skipped: negatives.skipped,
+            set: set, screenSet: screenSet, negativeFiles: negatives.recordings.reduce(0) { $0 + $1.paths.count },
+            skipped: negatives.skipped,
             cacheHits: hits, cacheMisses: computed.count + negatives.recordings.count - hits)
     }
 
@@ -249,7 +275,8 @@ public struct Trainer: Sendable {
             Result<NegativeRecording, Error> {
                 let hashes = try paths.map { ContentHash.of(try Data(contentsOf: URL(fileURLWithPath: $0), options: .alwaysMapped)).hex }
                 let computed = try features.negative(paths: paths, hashes: hashes, noise: noise, isCancelled: isCancelled)
-                return NegativeRecording(paths: paths, entry: computed.entry, cached: computed.cached)
+                return NegativeRecording(
+                    paths: paths, entry: computed.entry, screenEntry: computed.screenEntry, cached: computed.cached)
             }
         }
         var results: [NegativeRecording] = []
@@ -319,38 +346,78 @@ public struct Trainer: Sendable {
         return options.fitting.fit(head, features: set.features, rows: rows, labels: labels, weights: weights, generator: &generator).head
     }
 
-    /// K-fold cross-validation over clips and negative chunks together: each fold's head is
-    /// fitted without that fold, then scores it. The threshold is calibrated on the
+    /// K-fold cross-validation over clips and negative chunks together: each fold's head (and
+    /// screen) is fitted without that fold, then scores it. The threshold is calibrated on the
     /// out-of-fold scores of all the negative audio, the streams mixed with noise included
     /// (people talk over noise, and a head fires most readily there: calibrating on clean
     /// speech alone set thresholds that fired several times an hour on the same speech at
     /// 10 dB SNR, Benchmarks/RESULTS.md); a held-out scene counts as detected if a hop
     /// labelled positive reaches it. The false-reject rate is read on the scenes
     /// without noise or with noise at 10 dB SNR or more (the harder ones train, but would
-    /// make the estimate describe a louder room than people ask about).
+    /// make the estimate describe a louder room than people ask about). With a screen, its
+    /// threshold is set on the held-out scenes first, and every score after it is the one
+    /// detection computes behind it (`Screen.gated`).
     private func crossValidate(
-        _ set: TrainingSet, generator: inout SplitMix64, progress: (TrainingProgress) -> Void,
-        isCancelled: () -> Bool
+        _ set: TrainingSet, screenSet: TrainingSet?, windowing: Windowing, generator: inout SplitMix64,
+        progress: (TrainingProgress) -> Void, isCancelled: () -> Bool
     ) throws -> CrossValidation {
-        var streams: [Calibration.Stream] = []
-        var bestPositive: [Float] = []
+        var chunks: [HeldOut] = []
+        var scenes: [HeldOut] = []
+        var screenGenerator = SplitMix64(seed: options.seed, purpose: "screen")
         for fold in 0..<set.folds {
             if isCancelled() { throw WakeWordError.interrupted }
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
             let head = try fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
-            // Decision scores, smoothed over hops as detection smooths them.
-            for chunk in set.chunks where chunk.fold == fold && !chunk.rows.isEmpty {
-                let smoothed = ScoreSmoother.smooth(
-                    set.logits(head, rows: Array(chunk.rows)), hops: chunk.hops, count: options.smoothing,
-                    hopSize: set.hop)
-                streams.append(Calibration.Stream(hops: chunk.hops, logits: smoothed.map(\.logit)))
+            var screenHead: TriggerHead?
+            if let screenSet { screenHead = fitMember(screenSet, rows: screenSet.rows(excluding: fold), generator: &screenGenerator) }
+            func heldOut(_ rows: Range<Int>, hops: [Int]) -> HeldOut {
+                var screenLogits: [Float]?
+                if let screenSet, let screenHead { screenLogits = screenSet.logits(screenHead, rows: Array(rows)) }
+                return HeldOut(
+                    hops: hops, logits: set.logits(head, rows: Array(rows)), screenLogits: screenLogits,
+                    positive: rows.map { set.labels[$0] == 1 })
             }
-            for scene in set.scenes where scene.fold == fold && scene.isFair {
-                if let best = bestPositiveLogit(set, scene: scene, head: head) { bestPositive.append(best) }
-            }
+            chunks += set.chunks.filter { $0.fold == fold && !$0.rows.isEmpty }.map { heldOut($0.rows, hops: $0.hops) }
+            scenes += set.scenes.filter { $0.fold == fold && $0.isFair }.map { heldOut($0.rows, hops: $0.hops) }
         }
         progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
         let hours = Double(set.negativeSamples) / Double(AudioFormat.sampleRate) / 3600
+        // The threshold, on every pass run: a screen only takes peaks away, so the false accepts
+        // calibration expects are at most these (the tail it extrapolates from would lose its
+        // lower peaks behind a screen). Then the screen's threshold, low enough to open a pass
+        // where that threshold is reached for `screenRecall` of the held-out words it detects,
+        // less a margin; the false rejects are read behind it.
+        let calibrated = calibrate(chunks: chunks, scenes: scenes, hours: hours, windowing: windowing)
+        var screenThreshold: Float?
+        var bestPositive = calibrated.bestPositive
+        if screenSet != nil {
+            let needed = scenes.compactMap { screenLevel($0, reaching: calibrated.result.logit, windowing: windowing) }.sorted()
+            if !needed.isEmpty {
+                let index = min(needed.count - 1, max(0, Int(Double(needed.count) * (1 - options.screenRecall))))
+                screenThreshold = needed[index] - options.screenMargin
+                bestPositive = scenes.compactMap { bestPositiveLogit(decision($0, screenThreshold, windowing), of: $0) }
+            }
+        }
+        let result = calibrated.result
+        let missed = bestPositive.filter { $0 < result.logit }.count
+        progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
+        let opened = screenThreshold.map { threshold in
+            Screen.openedFraction(
+                chunks.map { Screen.Trace(hops: $0.hops, screenLogits: $0.screenLogits ?? []) }, threshold: threshold,
+                windowing: windowing)
+        }
+        return CrossValidation(
+            calibration: result, expectedFRR: bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count),
+            screenThreshold: screenThreshold, screenOpened: opened)
+    }
+
+    /// The threshold calibrated on the held-out negative chunks' decision scores with every
+    /// pass run, and each held-out scene's best decision score there.
+    private func calibrate(
+        chunks: [HeldOut], scenes: [HeldOut], hours: Double, windowing: Windowing
+    ) -> (result: Calibration.Result, bestPositive: [Float]) {
+        let streams = chunks.map { Calibration.Stream(hops: $0.hops, logits: decision($0, nil, windowing).map(\.logit)) }
+        let bestPositive = scenes.compactMap { scene in bestPositiveLogit(decision(scene, nil, windowing), of: scene) }
         let calibration = Calibration(streams: streams, hours: hours, refractory: refractorySamples)
         var result = calibration.threshold(forFAPerHour: options.targetFAPerHour)
         // A threshold that misses most words is no detector: lower it to the level that keeps
@@ -360,27 +427,58 @@ public struct Trainer: Sendable {
         if allowedMisses < sorted.count, sorted[allowedMisses] < result.logit {
             result = calibration.lowered(toLogit: sorted[allowedMisses], target: options.targetFAPerHour)
         }
-        let missed = bestPositive.filter { $0 < result.logit }.count
-        progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
-        return CrossValidation(calibration: result, expectedFRR: bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count))
+        return (result, bestPositive)
+    }
+
+    /// A held-out stream's decision scores as detection computes them: behind the screen at
+    /// `screenThreshold` (when given and the stream has screen logits), then smoothed.
+    private func decision(_ stream: HeldOut, _ screenThreshold: Float?, _ windowing: Windowing) -> [ScoreSmoother.Smoothed] {
+        var logits = stream.logits
+        if let screenLogits = stream.screenLogits, let screenThreshold {
+            let trace = Screen.Trace(hops: stream.hops, screenLogits: screenLogits)
+            logits = Screen.gated(logits, trace: trace, threshold: screenThreshold, windowing: windowing)
+        }
+        return ScoreSmoother.smooth(logits, hops: stream.hops, count: options.smoothing, hopSize: windowing.hop)
+    }
+
+    /// The lowest screen threshold that opens a pass of `scene` in which a positive hop's
+    /// decision score (every pass run) reaches `threshold`: the highest screen logit of such
+    /// a pass, or nil when no positive hop reaches it.
+    private func screenLevel(_ scene: HeldOut, reaching threshold: Float, windowing: Windowing) -> Float? {
+        guard let screenLogits = scene.screenLogits else { return nil }
+        let smoothed = decision(scene, nil, windowing)
+        let passes = Set(
+            scene.hops.indices.filter { scene.positive[$0] && smoothed[$0].logit >= threshold }.map {
+                Screen.Trace.pass(scene.hops[$0], windowing)
+            })
+        return scene.hops.indices.filter { passes.contains(Screen.Trace.pass(scene.hops[$0], windowing)) }.map { screenLogits[$0] }.max()
+    }
+
+    /// Out-of-fold logits of one held-out stream (a negative chunk or a scene), the screen's
+    /// too when there is one, and which hops are labelled positive.
+    private struct HeldOut {
+        let hops: [Int]
+        let logits: [Float]
+        let screenLogits: [Float]?
+        let positive: [Bool]
     }
 
     /// The highest decision score over a scene's hops labelled positive, smoothed as
     /// detection smooths them: over hops whose whole smoothing span is in the scene (it keeps
     /// only labelled hops); over all its positive hops when none has that span.
-    private func bestPositiveLogit(_ set: TrainingSet, scene: TrainingSet.Scene, head: TriggerHead) -> Float? {
-        let rows = Array(scene.rows)
-        guard rows.contains(where: { set.labels[$0] == 1 }) else { return nil }
-        let smoothed = ScoreSmoother.smooth(set.logits(head, rows: rows), hops: scene.hops, count: options.smoothing, hopSize: set.hop)
-        let positive = rows.indices.filter { set.labels[rows[$0]] == 1 }
+    private func bestPositiveLogit(_ smoothed: [ScoreSmoother.Smoothed], of scene: HeldOut) -> Float? {
+        let positive = scene.positive.indices.filter { scene.positive[$0] }
         let complete = positive.filter { smoothed[$0].isComplete }
         return (complete.isEmpty ? positive : complete).map { smoothed[$0].logit }.max()
     }
 
-    /// The threshold cross-validation chose, and the fraction of held-out scenes it misses.
+    /// The thresholds cross-validation chose, the fraction of held-out scenes missed, and
+    /// the fraction of negative passes the screen opened.
     private struct CrossValidation {
         let calibration: Calibration.Result
         let expectedFRR: Double
+        let screenThreshold: Float?
+        let screenOpened: Double?
     }
 
     /// Negative audio to surround clips with: the first recordings, up to `limit` samples in all.

@@ -89,6 +89,17 @@ public struct TrainingOptions: Sendable {
     /// mostly hears sounds. It costs about 2.5 times block 1 per pass.
     public static let defaultLayer = 3
 
+    /// The block a cascade's screen reads (`Screen`): every pass runs the encoder through it,
+    /// the blocks after it only where the screen opens the pass. nil, or a block at or after
+    /// `layer`, or a windowing with attention memory: no screen, the head runs on every hop.
+    public var screenLayer: Int? = 1
+    /// The held-out words (augmented copies of the clips, as for `expectedFRR`) whose best
+    /// screen score the screen's threshold keeps, before `screenMargin`.
+    public var screenRecall = 0.99
+    /// Logits the screen's threshold is set below the level that keeps `screenRecall`, for
+    /// words less like the clips than their copies are.
+    public var screenMargin: Float = 1
+
     public init() {}
 }
 

@@ -3,16 +3,26 @@ struct NegativeRecording: Sendable {
     let paths: [String]
     /// Every hop of the stream; `entry.samples` is its length.
     let entry: FeatureCache.Entry
+    /// The screen's inputs at the same hops, when training fits a screen.
+    var screenEntry: FeatureCache.Entry? = nil
     let cached: Bool
+
+    /// The recording as the screen reads it.
+    var screened: NegativeRecording { NegativeRecording(paths: paths, entry: screenEntry!, cached: cached) }
 }
 
 /// One augmented scene of a clip, as the training set takes it.
 struct LabelledScene: Sendable {
     let entry: FeatureCache.Entry
+    /// The screen's inputs at the same hops, when training fits a screen.
+    var screenEntry: FeatureCache.Entry? = nil
     /// Index of the clip it was made from.
     let clip: Int
     /// A fair test of detection: no noise, or noise at 10 dB SNR or more.
     let isFair: Bool
+
+    /// The scene as the screen reads it.
+    var screened: LabelledScene { LabelledScene(entry: screenEntry!, clip: clip, isFair: isFair) }
 }
 
 /// All training rows, grouped for cross-validation: negative audio in chunks (whole streams
