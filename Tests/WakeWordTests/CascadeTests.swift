@@ -101,5 +101,11 @@ import Testing
         #expect(Screen.openedFraction([trace], threshold: 0, windowing: windowing) == 0.5)
         #expect(Screen.openedFraction([trace, Screen.Trace(hops: [16_000], screenLogits: [9])], threshold: 0, windowing: windowing) == 0.6)
         #expect(Screen.openedFraction([], threshold: 0, windowing: windowing) == 0)
+        // The passes' highest logits are 2, 0, −3 and −5: opening half of them takes 0.
+        #expect([0.5, 0.25, 0.01, 1].map { Screen.level(opening: $0, [trace], windowing: windowing) } == [0, 2, 2, -5])
+        #expect(
+            Screen.openedFraction([trace], threshold: Screen.level(opening: 0.5, [trace], windowing: windowing), windowing: windowing)
+                == 0.5)
+        #expect(Screen.level(opening: 0.05, [], windowing: windowing) == -.infinity)
     }
 }

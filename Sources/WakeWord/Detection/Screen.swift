@@ -60,6 +60,22 @@ extension Screen {
         return zip(trace.hops, logits).map { opened.contains(Trace.pass($0, windowing)) ? $1 : closedLogit }
     }
 
+    /// The threshold at which a screen opens `fraction` of the traces' passes: the level the
+    /// highest screen logits of that share of the passes reach (−∞ with no passes).
+    static func level(opening fraction: Double, _ traces: [Trace], windowing: Windowing) -> Float {
+        var highest: [Float] = []
+        for trace in traces {
+            var byPass: [Int: Float] = [:]
+            for (hop, logit) in zip(trace.hops, trace.screenLogits) {
+                byPass[Trace.pass(hop, windowing)] = max(byPass[Trace.pass(hop, windowing)] ?? -.infinity, logit)
+            }
+            highest += byPass.values
+        }
+        guard !highest.isEmpty else { return -.infinity }
+        highest.sort(by: >)
+        return highest[min(highest.count - 1, max(0, Int(Double(highest.count) * fraction) - 1))]
+    }
+
     /// The fraction of the traces' passes a screen at `threshold` opens: the share of the
     /// audio on which detection runs the blocks after the screen's (0 with no passes).
     static func openedFraction(_ traces: [Trace], threshold: Float, windowing: Windowing) -> Double {

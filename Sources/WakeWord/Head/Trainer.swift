@@ -386,7 +386,8 @@ public struct Trainer: Sendable {
         // calibration expects are at most these (the tail it extrapolates from would lose its
         // lower peaks behind a screen). Then the screen's threshold, low enough to open a pass
         // where that threshold is reached for `screenRecall` of the held-out words it detects,
-        // less a margin; the false rejects are read behind it.
+        // less a margin, and to open at least `screenOpening` of the negative passes; the false
+        // rejects are read behind it.
         let calibrated = calibrate(chunks: chunks, scenes: scenes, hours: hours, windowing: windowing)
         var screenThreshold: Float?
         var bestPositive = calibrated.bestPositive
@@ -394,7 +395,9 @@ public struct Trainer: Sendable {
             let needed = scenes.compactMap { screenLevel($0, reaching: calibrated.result.logit, windowing: windowing) }.sorted()
             if !needed.isEmpty {
                 let index = min(needed.count - 1, max(0, Int(Double(needed.count) * (1 - options.screenRecall))))
-                screenThreshold = needed[index] - options.screenMargin
+                let traces = chunks.map { Screen.Trace(hops: $0.hops, screenLogits: $0.screenLogits ?? []) }
+                screenThreshold = min(
+                    needed[index] - options.screenMargin, Screen.level(opening: options.screenOpening, traces, windowing: windowing))
                 bestPositive = scenes.compactMap { bestPositiveLogit(decision($0, screenThreshold, windowing), of: $0) }
             }
         }

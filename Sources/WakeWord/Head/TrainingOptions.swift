@@ -93,12 +93,18 @@ public struct TrainingOptions: Sendable {
     /// the blocks after it only where the screen opens the pass. nil, or a block at or after
     /// `layer`, or a windowing with attention memory: no screen, the head runs on every hop.
     public var screenLayer: Int? = 1
-    /// The held-out words (augmented copies of the clips, as for `expectedFRR`) whose best
-    /// screen score the screen's threshold keeps, before `screenMargin`.
+    /// The held-out words the head detects (augmented copies of the clips, as for
+    /// `expectedFRR`) for which the screen's threshold opens a pass where the head fires,
+    /// before `screenMargin`.
     public var screenRecall = 0.99
     /// Logits the screen's threshold is set below the level that keeps `screenRecall`, for
     /// words less like the clips than their copies are.
     public var screenMargin: Float = 1
+    /// The screen's threshold is at most the level that opens this fraction of the held-out
+    /// negative audio's passes: below it the deep blocks' cost hardly matters any more, and a
+    /// lower threshold only keeps more words (snowboy's screen, set by recall alone, opened
+    /// 0.8 % of them and cost 2 points of misses: Benchmarks/RESULTS.md).
+    public var screenOpening = 0.05
 
     public init() {}
 }
