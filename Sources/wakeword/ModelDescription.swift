@@ -63,17 +63,15 @@ struct ModelDescription {
                     + (model.smoothing > 1 ? "; score averaged over \(model.smoothing) hops" : "")
                     + "; \(ModelDescription.seconds(model.refractory)) refractory"))
         if let screen = model.screen {
+            let deep = screen.layer + 1 == model.layer ? "block \(model.layer)" : "blocks \(screen.layer + 1) to \(model.layer)"
+            let head = screen.head.kind == .mlp ? "an mlp head (\(screen.head.hidden) hidden units)" : "a linear head"
             let opened =
-                training.screenOpenedPasses.map {
-                    String(format: " (in training it opened %.1f %% of the negative audio's passes)", 100 * $0)
-                } ?? ""
+                training.screenOpenedPasses.map { String(format: " (%.1f %% of the negative audio's in training)", 100 * $0) } ?? ""
             fields.append(
                 Field(
                     label: "screen",
-                    value: String(
-                        format: "encoder block %d, %@, logit %.2f: blocks %d to %d and the head run only on passes it opens",
-                        screen.layer, screen.head.kind == .mlp ? "an mlp head (\(screen.head.hidden) hidden units)" : "a linear head",
-                        screen.threshold, screen.layer + 1, model.layer) + opened))
+                    value: String(format: "encoder block %d, %@, logit %.2f; ", screen.layer, head, screen.threshold)
+                        + "\(deep) and the head run only on the passes it opens\(opened)"))
         }
         fields.append(
             Field(

@@ -35,6 +35,9 @@ import Testing
         model.training.expectedFAPerHour = 0.45
         model.training.expectedFRR = 0.042
         model.smoothing = 3
+        let screenHead = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 8, layer: 1).head
+        model.screen = Screen(layer: 1, head: screenHead, threshold: -3.5)
+        model.training.screenOpenedPasses = 0.0642
         let path = "\(fixture.directory)/toaster.wakeword"
         try ModelFile.write(model, to: path)
         let run = try runTool(["info", path])
@@ -46,6 +49,7 @@ import Testing
                   threshold:  0.8123, calibrated by training for 0.5 false accepts per hour
                   expected:   4.2 % of words missed, 0.45 false accepts per hour (cross-validated; 15.6 min of negative audio)
                   detection:  encoder block 2, a linear head; 1 s windows every 0.5 s; a score every 0.1 s from the last 1 s and 0.3 s; score averaged over 3 hops; 0.5 s refractory
+                  screen:     encoder block 1, a linear head, logit -3.50; block 2 and the head run only on the passes it opens (6.4 % of the negative audio's in training)
                   training:   12 clips of the word (1 skipped), 24 copies each, 4321 examples; 63 negative files (13.0 min); seed 7
                   trained:    2025-01-02T03:04:05Z with wakeword 0.1.0
                   encoder:    \(encoder.identity)
@@ -55,6 +59,7 @@ import Testing
         #expect(header["file"] as? String == path && header["name"] as? String == "toaster" && header["layer"] as? Int == 2)
         #expect(abs((header["threshold"] as? Double ?? 0) - 0.8123) < 1e-6 && header["retuning"] == nil)
         #expect(header["smoothing_hops"] as? Int == 3)
+        #expect((header["screen"] as? [String: Any])?["layer"] as? Int == 1)
         #expect((header["windowing"] as? [String: Any])?["window"] as? Int == 16_000)
         let training = try #require(header["training"] as? [String: Any])
         #expect(training["expected_frr"] as? Double == 0.042 && training["positive_clips"] as? Int == 12 && training["seed"] as? Int == 7)
