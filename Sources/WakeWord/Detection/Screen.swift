@@ -40,14 +40,20 @@ extension Screen {
             max(0, (hop - windowing.window + windowing.stride - 1) / windowing.stride)
         }
 
+        /// The highest screen logit of each pass with hops.
+        func highest(_ windowing: Windowing) -> [Int: Float] {
+            var byPass: [Int: Float] = [:]
+            for (hop, logit) in zip(hops, screenLogits) {
+                let pass = Trace.pass(hop, windowing)
+                byPass[pass] = max(byPass[pass] ?? -.infinity, logit)
+            }
+            return byPass
+        }
+
         /// The passes some hop of which reaches `threshold`, and all passes with hops.
         func passes(threshold: Float, windowing: Windowing) -> (opened: Set<Int>, all: Set<Int>) {
-            var (opened, all) = (Set<Int>(), Set<Int>())
-            for (hop, logit) in zip(hops, screenLogits) {
-                all.insert(Trace.pass(hop, windowing))
-                if logit >= threshold { opened.insert(Trace.pass(hop, windowing)) }
-            }
-            return (opened, all)
+            let byPass = highest(windowing)
+            return (Set(byPass.filter { $0.value >= threshold }.keys), Set(byPass.keys))
         }
     }
 
@@ -63,14 +69,7 @@ extension Screen {
     /// The threshold at which a screen opens `fraction` of the traces' passes: the level the
     /// highest screen logits of that share of the passes reach (−∞ with no passes).
     static func level(opening fraction: Double, _ traces: [Trace], windowing: Windowing) -> Float {
-        var highest: [Float] = []
-        for trace in traces {
-            var byPass: [Int: Float] = [:]
-            for (hop, logit) in zip(trace.hops, trace.screenLogits) {
-                byPass[Trace.pass(hop, windowing)] = max(byPass[Trace.pass(hop, windowing)] ?? -.infinity, logit)
-            }
-            highest += byPass.values
-        }
+        var highest = traces.flatMap { $0.highest(windowing).values }
         guard !highest.isEmpty else { return -.infinity }
         highest.sort(by: >)
         return highest[min(highest.count - 1, max(0, Int(Double(highest.count) * fraction) - 1))]

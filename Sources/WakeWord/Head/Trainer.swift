@@ -389,13 +389,13 @@ public struct Trainer: Sendable {
         // less a margin, and to open at least `screenOpening` of the negative passes; the false
         // rejects are read behind it.
         let calibrated = calibrate(chunks: chunks, scenes: scenes, hours: hours, windowing: windowing)
+        let traces = chunks.map { Screen.Trace(hops: $0.hops, screenLogits: $0.screenLogits ?? []) }
         var screenThreshold: Float?
         var bestPositive = calibrated.bestPositive
         if screenSet != nil {
             let needed = scenes.compactMap { screenLevel($0, reaching: calibrated.result.logit, windowing: windowing) }.sorted()
             if !needed.isEmpty {
                 let index = min(needed.count - 1, max(0, Int(Double(needed.count) * (1 - options.screenRecall))))
-                let traces = chunks.map { Screen.Trace(hops: $0.hops, screenLogits: $0.screenLogits ?? []) }
                 screenThreshold = min(
                     needed[index] - options.screenMargin, Screen.level(opening: options.screenOpening, traces, windowing: windowing))
                 bestPositive = scenes.compactMap { bestPositiveLogit(decision($0, screenThreshold, windowing), of: $0) }
@@ -404,11 +404,7 @@ public struct Trainer: Sendable {
         let result = calibrated.result
         let missed = bestPositive.filter { $0 < result.logit }.count
         progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
-        let opened = screenThreshold.map { threshold in
-            Screen.openedFraction(
-                chunks.map { Screen.Trace(hops: $0.hops, screenLogits: $0.screenLogits ?? []) }, threshold: threshold,
-                windowing: windowing)
-        }
+        let opened = screenThreshold.map { Screen.openedFraction(traces, threshold: $0, windowing: windowing) }
         return CrossValidation(
             calibration: result, expectedFRR: bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count),
             screenThreshold: screenThreshold, screenOpened: opened)
