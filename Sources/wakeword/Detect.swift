@@ -96,6 +96,7 @@ struct Detect: ParsableCommand {
         let trace = try scores.map { try ScoreTrace(path: $0, models: chosen.map(\.model.name)) }
         var count = 0
         var samples = 0
+        var passes = FeatureStream.PassCount()
         // Reports detections in order; true once --exit-on-first has what it waits for.
         let report = { (detections: [Detection], file: String) throws -> Bool in
             for detection in detections {
@@ -112,6 +113,7 @@ struct Detect: ParsableCommand {
             inputs: for file in files {
                 let reader = try open(file)
                 var detector = fresh
+                defer { passes = passes + detector.passCount }
                 let before = samples
                 // Small reads from a live stream so that events come out as they happen.
                 let chunk = file == "-" ? max(1, reader.sourceSampleRate / 10) : 4 * reader.sourceSampleRate
@@ -138,8 +140,13 @@ struct Detect: ParsableCommand {
             let seconds = Double(samples) / Double(AudioFormat.sampleRate)
             let stopped = Interrupt.requested ? "stopped by Ctrl-C after" : "processed"
             let many = files.count > 1 ? " in \(files.count) inputs" : ""
+            // What the screens spared: the share of passes that ran the blocks after theirs.
+            let deep =
+                fresh.isCascade ? String(format: "; the deep blocks ran on %.1f %% of the encoder passes", 100 * passes.deepShare) : ""
             FileHandle.standardError.write(
-                Data(String(format: "%@ %.1f s of audio%@; %d detection%@\n", stopped, seconds, many, count, count == 1 ? "" : "s").utf8))
+                Data(
+                    String(format: "%@ %.1f s of audio%@; %d detection%@%@\n", stopped, seconds, many, count, count == 1 ? "" : "s", deep)
+                        .utf8))
         }
         if Interrupt.requested { throw ExitCode(130) }
         if exitOnFirst && count == 0 { throw ExitCode(1) }

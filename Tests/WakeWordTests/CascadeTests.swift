@@ -12,6 +12,7 @@ import Testing
         )
         // 9.3 s: 17 full passes and a final one.
         let audio = Array(try Clip.load(TestPaths.sample("stream/stream.flac"))[(3 * 16_000)..<(12 * 16_000 + 4_800)])
+        var counted = FeatureStream.PassCount()
         func run(screenLayer: Int?, opened: Set<Int>) -> [FeatureStream.Pass] {
             var stream = FeatureStream(encoder: encoder, windowing: .standard, taps: [cheap, deep], screenLayer: screenLayer)
             var passes: [FeatureStream.Pass] = []
@@ -22,12 +23,21 @@ import Testing
                 for pass in stream.push(Array(audio[start..<min(start + 7_777, audio.count)]), open: open) { passes.append(pass) }
             }
             passes += stream.finish(open: open)
+            counted = stream.passCount
             return passes
         }
         let full = run(screenLayer: nil, opened: [])
         #expect(full.count == 18)
+        #expect(counted == FeatureStream.PassCount(passes: 18, deep: 18))
+        // Deep passes: a pass opened after closed ones also runs the two before it, whose kept
+        // positions its first hop's 1 s pool reaches (pass 1 has only pass 0 before it; pass 0
+        // is the first); a pass after an opened one runs alone.
+        let deepPasses: [Set<Int>: Int] = [
+            [1, 2, 3, 7, 12, 13, 17]: 2 + 1 + 1 + 3 + 3 + 1 + 3, [0]: 1, [5, 6, 7, 8, 9, 10]: 3 + 5, Set(0..<18): 18, []: 0,
+        ]
         for opened: Set<Int> in [[1, 2, 3, 7, 12, 13, 17], [0], [5, 6, 7, 8, 9, 10], Set(0..<18), []] {
             let cascade = run(screenLayer: 1, opened: opened)
+            #expect(counted == FeatureStream.PassCount(passes: 18, deep: deepPasses[opened]!), "opened \(opened.sorted())")
             #expect(cascade.count == full.count)
             for (i, (c, f)) in zip(cascade, full).enumerated() {
                 #expect(c.hops(deep) == f.hops(deep) && c.hops(cheap) == f.hops(cheap))

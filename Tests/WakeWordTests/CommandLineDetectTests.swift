@@ -126,6 +126,38 @@ import Testing
         #expect(Event.all(rated) == fromStdin)
     }
 
+    @Test("behind a screen, the summary gives the share of passes that ran the deep blocks, as the detector counts them")
+    func deepShare() throws {
+        let fixture = try Fixture()
+        defer { fixture.cleanUp() }
+        let encoder = try SharedEncoder.load()
+        var model = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 3, layer: 3)
+        let screenHead = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 9, layer: 1).head
+        // The screen head's 95th percentile logit over the clip's hops: a few passes open.
+        var stream = FeatureStream(
+            encoder: encoder, windowing: model.windowing, taps: [FeatureStream.Tap(pools: model.windowing.pools, layer: 1)])
+        let logits = (stream.push(fixture.samples) + stream.finish()).flatMap { pass in
+            screenHead.logits(pass.inputs(FeatureStream.Tap(pools: model.windowing.pools, layer: 1)).features)
+        }
+        model.screen = Screen(layer: 1, head: screenHead, threshold: logits.sorted()[logits.count * 19 / 20])
+        var detector = try Detector(models: [model], encoder: encoder)
+        let count = detector.process(fixture.samples).count + detector.finish().count
+        let share = detector.passCount.deepShare
+        #expect(detector.passCount.passes == 39 && share > 0 && share < 1, "\(detector.passCount)")
+        let path = "\(fixture.directory)/screened.wakeword"
+        try ModelFile.write(model, to: path)
+        let run = try runTool(["detect", "--model", path, fixture.clip])
+        #expect(run.status == 0, "\(run.stderr)")
+        let expected = String(
+            format: "processed 20.0 s of audio; %d detection%@; the deep blocks ran on %.1f %% of the encoder passes", count,
+            count == 1 ? "" : "s", 100 * share)
+        #expect(run.stderrLines.last == expected, "\(run.stderr)")
+        // Two inputs: the passes of both count.
+        let both = try runTool(["detect", "--model", path, fixture.clip, fixture.clip])
+        #expect(
+            both.stderrLines.last?.hasSuffix(String(format: "ran on %.1f %% of the encoder passes", 100 * share)) == true, "\(both.stderr)")
+    }
+
     @Test("per-model thresholds: FILE:SCORE and NAME=SCORE fire each model at its own score, as each alone")
     func perModelThresholds() throws {
         let fixture = try Fixture()

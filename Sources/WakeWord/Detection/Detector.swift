@@ -70,6 +70,14 @@ public struct Detector: Sendable {
         }
     }
 
+    /// The encoder passes run so far over every group, and how many ran the deep blocks.
+    public var passCount: FeatureStream.PassCount {
+        groups.reduce(FeatureStream.PassCount()) { $0 + $1.stream.passCount }
+    }
+
+    /// Whether some group is a cascade (every model in it has a screen).
+    public var isCascade: Bool { groups.contains { $0.stream.screenLayer != nil } }
+
     /// The threshold each model fires at, in model order.
     public var thresholds: [Float] {
         groups.flatMap(\.readers).sorted { $0.model < $1.model }.map(\.gate.threshold)

@@ -59,6 +59,25 @@ public struct FeatureStream: Sendable {
         }
     }
 
+    /// Encoder passes run so far (windows), and how many of them ran the blocks after the
+    /// screen layer: every one without a cascade; with one, those opened and the earlier ones
+    /// their pools reached back to. What a cascade spares is the rest.
+    public struct PassCount: Sendable, Equatable {
+        public var passes = 0
+        public var deep = 0
+
+        public init(passes: Int = 0, deep: Int = 0) {
+            (self.passes, self.deep) = (passes, deep)
+        }
+
+        /// deep / passes (0 before any pass).
+        public var deepShare: Double { passes == 0 ? 0 : Double(deep) / Double(passes) }
+
+        public static func + (a: PassCount, b: PassCount) -> PassCount {
+            PassCount(passes: a.passes + b.passes, deep: a.deep + b.deep)
+        }
+    }
+
     /// A pass whose blocks after the screen layer have not run yet: kept while later hops'
     /// pools may reach back into what it keeps.
     private struct ScreenedPass: Sendable {
@@ -120,6 +139,8 @@ public struct FeatureStream: Sendable {
 
     /// Samples pushed so far.
     public var total: Int { buffer.end }
+    /// The passes run so far.
+    public private(set) var passCount = PassCount()
 
     /// Appends 16 kHz samples; returns what the passes they complete score. In a cascade,
     /// `open` sees each pass's taps up to the screen layer and says whether to run the rest.
@@ -147,7 +168,11 @@ public struct FeatureStream: Sendable {
     private var longestPool: Int { taps.map { $0.pools.max()! }.max()! }
 
     private mutating func run(_ pass: WindowSchedule.Pass, open: (Pass) -> Bool) -> Pass {
-        guard let screenLayer else { return run(pass) }
+        passCount.passes += 1
+        guard let screenLayer else {
+            passCount.deep += 1
+            return run(pass)
+        }
         var residual = encoder.begin([logMel(buffer.window(from: pass.start, count: windowing.window))])
         var outputs: [Int: Matrix] = [:]
         for layer in 1...screenLayer {
@@ -186,6 +211,7 @@ public struct FeatureStream: Sendable {
             deepHistory = PositionHistory(layers: deepHistory!.layers, width: encoder.dimensions.width, start: from)
         }
         for kept in screened where kept.keepFrom >= deepHistory!.end {
+            passCount.deep += 1
             var residual = kept.residual
             var outputs: [Int: Matrix] = [:]
             for layer in (residual.layer + 1)...layers.max()! {

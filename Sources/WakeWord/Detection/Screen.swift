@@ -2,9 +2,10 @@
 /// such as Alexa's, Gao et al. 2020): a small head on an early encoder block that every pass
 /// runs. The blocks after it and the model's own head run only on passes where one of the
 /// screen's hops reaches `threshold`, so most audio costs the front end and `layer` blocks.
-/// Training sets the threshold from held-out words (`TrainingOptions.screenRecall`) and
-/// calibrates the model's own threshold on what passes it, so the rates `train` prints
-/// include what the screen drops.
+/// Training sets the threshold from held-out words and the share of negative audio it opens
+/// (`TrainingOptions.screenRecall`, `screenOpening`); the model's own threshold is calibrated
+/// with every pass run (a screen only takes false accepts away), and the false rejects
+/// `train` prints are read behind the screen, so they include the words it drops.
 public struct Screen: Sendable, Equatable {
     /// Encoder block the screen reads (1...L), before the model's own layer.
     public var layer: Int
