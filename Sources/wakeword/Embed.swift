@@ -27,6 +27,7 @@ struct Embed: ParsableCommand {
     @OptionGroup var encoder: EncoderOptions
 
     func run() throws {
+        try OutputPath.checkFile(output)
         let samples = try Clip.load(input)
         let maximum = 30 * AudioFormat.sampleRate
         guard samples.count <= maximum else {

@@ -18,6 +18,7 @@ struct Features: ParsableCommand {
     var output: String
 
     func run() throws {
+        try OutputPath.checkFile(output)
         let samples = try Clip.load(input)
         let mel = LogMel()(samples)
         try AtomicFile.write(NumpyFile.encode(mel), to: output)

@@ -70,6 +70,7 @@ struct Retune: ParsableCommand {
 
     private func work() throws {
         try Retune.refuseToOverwrite(input: model, output: output)
+        try OutputPath.checkFile(output)
         let original = try ModelFile.read(path: model)
         let negativeFiles = try AudioPaths.expand(negatives, what: "negative")
         var retuned = original

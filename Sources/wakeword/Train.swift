@@ -48,13 +48,7 @@ struct Train: ParsableCommand {
     }
 
     private func work() throws {
-        let outputDirectory = (output as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: outputDirectory.isEmpty ? "." : outputDirectory, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        else {
-            throw WakeWordError.writeFailed(path: output, reason: "directory \(outputDirectory) does not exist")
-        }
+        try OutputPath.checkFile(output)
         let defaults = DefaultPaths.negatives
         let positiveFiles = try AudioPaths.expand(audio.positives, what: "positive")
         let negativeFiles = try AudioPaths.expand(audio.negatives.isEmpty ? defaults : audio.negatives, what: "negative")

@@ -201,6 +201,52 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(fixture.directory)/x.wakeword"))
     }
 
+    @Test("an output that cannot be written is refused before any work, with the path and why, and nothing is written")
+    func unwritableOutputs() throws {
+        let fixture = try Fixture()
+        defer { fixture.cleanUp() }
+        let model = try fixture.model(seed: 6)
+        let (missing, file) = ("\(fixture.directory)/missing", "\(fixture.directory)/a-file")
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: file))
+        let cases: [([String], String)] = [
+            (
+                ["retune", model, "--threshold", "0.6", "--output", "\(missing)/m.wakeword"],
+                "\(missing)/m.wakeword: cannot write: directory \(missing) does not exist"
+            ),
+            (
+                ["retune", model, "--threshold", "0.6", "--output", fixture.folder],
+                "\(fixture.folder): cannot write: it is a directory; give a file name"
+            ),
+            (
+                ["train", "--positive", fixture.clip, "--negative", fixture.clip, "--output", "\(missing)/m.wakeword"],
+                "\(missing)/m.wakeword: cannot write: directory \(missing) does not exist"
+            ),
+            (
+                ["eval", "--model", model, "--negative", fixture.clip, "--output", file],
+                "\(file): cannot write: it is a file, not a directory"
+            ),
+            (
+                ["eval", "--model", model, "--negative", fixture.clip, "--output", "\(file)/report/x"],
+                "\(file)/report/x: cannot write: \(file) is a file, not a directory"
+            ),
+            (
+                ["eval", "--model", model, "--negative", fixture.clip, "--output", "\(missing)/r", "--save-audio", "\(file)/audio"],
+                "\(file)/audio: cannot write: \(file) is a file, not a directory"
+            ),
+            (
+                ["embed", fixture.clip, "--output", "\(missing)/e.npy"],
+                "\(missing)/e.npy: cannot write: directory \(missing) does not exist"
+            ),
+        ]
+        for (arguments, message) in cases {
+            let run = try runTool(arguments)
+            #expect(run.status == 1 && run.stderrLines == ["Error: \(message)"], "\(arguments): \(run.stderr)")
+        }
+        // Nothing was made: no folder on the way to an output, no report beside the file.
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == Data("not a folder".utf8))
+    }
+
     @Test("training's expected misses hold at the threshold training gave, not at a retuned one")
     func firingProblemAfterRetune() throws {
         var model = try DetectionTests.randomModel(encoder: try SharedEncoder.load(), threshold: 0.9, seed: 6)
