@@ -111,7 +111,8 @@ struct Detect: ParsableCommand {
         }
         do {
             inputs: for file in files {
-                let reader = try open(file)
+                let input = file == "-" ? try standardInput() : nil
+                let reader = try input?.reader ?? AudioReader(path: file)
                 var detector = fresh
                 defer { passes = passes + detector.passCount }
                 let before = samples
@@ -123,6 +124,8 @@ struct Detect: ParsableCommand {
                     samples += audio.count
                     if try report(detector.process(audio) { trace?.add($0, file: file) }, file) { break inputs }
                 }
+                // stdin that failed, not ended: say so rather than finish as if it had ended.
+                if let failure = input?.readFailure { throw failure }
                 // An empty stream is a stream that ended; a file without samples is a mistake.
                 if samples == before && file != "-" && !Interrupt.requested {
                     throw WakeWordError.badAudio(path: file, reason: "it contains no audio samples")
@@ -164,10 +167,9 @@ struct Detect: ParsableCommand {
         return files
     }
 
-    /// A reader for `file`; for stdin, a recognised container or raw PCM as --rate,
-    /// --channels and --format describe (which a container's header overrides, with a warning).
-    private func open(_ file: String) throws -> AudioReader {
-        guard file == "-" else { return try AudioReader(path: file) }
+    /// stdin: a recognised container or raw PCM as --rate, --channels and --format describe
+    /// (which a container's header overrides, with a warning).
+    private func standardInput() throws -> StandardInput {
         let raw = RawAudioFormat(sampleRate: rate ?? 16_000, channels: channels ?? 1, encoding: format ?? .s16)
         let input = try StandardInput(raw: raw)
         if let container = input.container, rate != nil || channels != nil || format != nil {
@@ -176,6 +178,6 @@ struct Detect: ParsableCommand {
                     "warning: stdin holds \(container.rawValue) audio; --rate, --channels and --format describe raw input and are ignored\n"
                         .utf8))
         }
-        return input.reader
+        return input
     }
 }

@@ -117,6 +117,61 @@ import Testing
         }
     }
 
+    @Test("stdin that fails is an error naming it, not an end: at the first read, and after audio has come")
+    func standardInputFailure() throws {
+        let raw = RawAudioFormat(sampleRate: 16_000, channels: 1, encoding: .s16)
+        // A directory cannot be read: the first read fails.
+        let folder = open(try TestPaths.temporaryDirectory(), O_RDONLY)
+        defer { close(folder) }
+        #expect(throws: WakeWordError.unreadable(path: "stdin", reason: "Is a directory; the input stopped there")) {
+            try StandardInput(raw: raw, descriptor: folder)
+        }
+        // A socket that delivers 0.1 s of PCM, then times out (EAGAIN) instead of closing.
+        var ends: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { ends.forEach { close($0) } }
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(ends[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let pcm = [Int16](repeating: 1_000, count: 1_600)
+        #expect(pcm.withUnsafeBytes { write(ends[1], $0.baseAddress!, $0.count) } == 3_200)
+        let input = try StandardInput(raw: raw, descriptor: ends[0])
+        var samples: [Float] = []
+        while case let chunk = try input.reader.read(maxFrames: 4_000), !chunk.isEmpty { samples += chunk }
+        #expect(samples.count == 1_600 && samples.allSatisfy { abs($0 - 1_000 / 32_768) < 1e-6 })
+        #expect(
+            input.readFailure
+                == WakeWordError.unreadable(path: "stdin", reason: "Resource temporarily unavailable; the input stopped there"))
+    }
+
+    @Test("a non-blocking stdin is waited for, not taken as ended, when nothing has come yet")
+    func nonBlockingStandardInput() throws {
+        let raw = RawAudioFormat(sampleRate: 16_000, channels: 1, encoding: .s16)
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        #expect(fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK) == 0)
+        // Three bursts of 0.1 s, 0.15 s apart, then the end.
+        let writeEnd = ends[1]
+        let writer = Thread {
+            for burst in 0..<3 {
+                Thread.sleep(forTimeInterval: 0.15)
+                let pcm = [Int16](repeating: Int16(1_000 * (burst + 1)), count: 1_600)
+                _ = pcm.withUnsafeBytes { write(writeEnd, $0.baseAddress!, $0.count) }
+            }
+            close(writeEnd)
+        }
+        writer.start()
+        let input = try StandardInput(raw: raw, descriptor: ends[0])
+        var samples: [Float] = []
+        while case let chunk = try input.reader.read(maxFrames: 4_000), !chunk.isEmpty { samples += chunk }
+        #expect(input.readFailure == nil)
+        #expect(samples.count == 4_800)
+        for burst in 0..<3 {
+            let level = Float(1_000 * (burst + 1)) / 32_768
+            #expect(samples[(burst * 1_600)..<((burst + 1) * 1_600)].allSatisfy { abs($0 - level) < 1e-6 }, "burst \(burst)")
+        }
+    }
+
     @Test("resampling keeps the length ratio and the tone")
     func resampler() {
         let tone = sine(frequency: 440, seconds: 2, rate: 22_050)

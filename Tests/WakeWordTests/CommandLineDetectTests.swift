@@ -124,6 +124,19 @@ import Testing
         #expect(
             rated.stderrLines.first == "warning: stdin holds WAV audio; --rate, --channels and --format describe raw input and are ignored")
         #expect(Event.all(rated) == fromStdin)
+        // stdin that cannot be read (a directory, through the shell) is an error, not an empty stream.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "exec \"$0\" detect --model \"$1\" - < \"$2\"", TestPaths.binary, model, fixture.folder]
+        shell.environment = ProcessInfo.processInfo.environment.merging(["WAKEWORD_ENCODER": TestPaths.encoderDirectory]) { $1 }
+        let errors = Pipe()
+        (shell.standardError, shell.standardOutput) = (errors, FileHandle.nullDevice)
+        try shell.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(
+            shell.terminationStatus == 1 && message == "Error: stdin: cannot be read: Is a directory; the input stopped there\n",
+            "\(message)")
     }
 
     @Test("behind a screen, the summary gives the share of passes that ran the deep blocks, as the detector counts them")

@@ -26,18 +26,34 @@ public struct StandardInput {
     public let reader: AudioReader
     /// nil for headerless PCM.
     public let container: Container?
+    private let failure = Failure()
+
+    /// A read error the thread feeding `reader` met; `reader` then ended early, as at the end
+    /// of the input. Check it once `reader` is exhausted (nil: the input ended normally).
+    public var readFailure: WakeWordError? { failure.error }
+
+    /// What the feeding thread reports to the reading one.
+    private final class Failure: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: WakeWordError?
+
+        var error: WakeWordError? {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+    }
 
     /// Opens `descriptor` (standard input by default); `raw` describes it when it holds no
     /// recognised container.
     public init(raw: RawAudioFormat, descriptor: Int32 = 0) throws {
-        let signature = StandardInput.read(upTo: 4, from: descriptor)
-        container = Container(signature: signature)
         let name = "stdin"
+        let signature = try StandardInput.read(upTo: 4, from: descriptor, name: name)
+        container = Container(signature: signature)
         if container == .flac {
             let file = try SoundFile(descriptor: try StandardInput.spool(signature, descriptor, name: name), name: name, lengthKnown: true)
             reader = AudioReader(file: file, name: name)
         } else {
-            let pipe = try StandardInput.replay(signature, descriptor, name: name)
+            let pipe = try StandardInput.replay(signature, descriptor, name: name, failure: failure)
             let file =
                 container == nil
                 ? try SoundFile(descriptor: pipe, raw: raw, name: name, closing: true)
@@ -47,19 +63,20 @@ public struct StandardInput {
     }
 
     /// Up to `count` bytes, fewer only at the end of the input.
-    static func read(upTo count: Int, from descriptor: Int32) -> [UInt8] {
+    static func read(upTo count: Int, from descriptor: Int32, name: String) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
             let got = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + filled, count - filled) }
-            if got > 0 { filled += got } else if got < 0 && errno == EINTR { continue } else { break }
+            if got > 0 { filled += got } else if got == 0 { break } else if !waited(descriptor) { throw readError(name) }
         }
         return Array(bytes.prefix(filled))
     }
 
     /// A pipe that yields `signature` and then the rest of `descriptor`, fed by a thread as
-    /// the bytes arrive; the read end is returned.
-    static func replay(_ signature: [UInt8], _ descriptor: Int32, name: String) throws -> Int32 {
+    /// the bytes arrive; the read end is returned. A read error ends the pipe as the end of
+    /// the input would, and is left in `failure`.
+    private static func replay(_ signature: [UInt8], _ descriptor: Int32, name: String, failure: Failure) throws -> Int32 {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { throw WakeWordError.unreadable(path: name, reason: String(cString: strerror(errno))) }
         let (readEnd, writeEnd) = (ends[0], ends[1])
@@ -72,7 +89,12 @@ public struct StandardInput {
             pthread_sigmask(SIG_BLOCK, &set, nil)
             var chunk = signature
             while !chunk.isEmpty, StandardInput.write(chunk, to: writeEnd) {
-                chunk = StandardInput.read(available: 1 << 16, from: descriptor)
+                do {
+                    chunk = try StandardInput.read(available: 1 << 16, from: descriptor, name: name)
+                } catch {
+                    failure.error = error as? WakeWordError
+                    chunk = []
+                }
             }
             close(writeEnd)
         }
@@ -95,20 +117,45 @@ public struct StandardInput {
                 throw WakeWordError.unreadable(
                     path: name, reason: "cannot keep it in a temporary file: \(String(cString: strerror(errno)))")
             }
-            chunk = read(available: 1 << 16, from: descriptor)
+            do {
+                chunk = try read(available: 1 << 16, from: descriptor, name: name)
+            } catch {
+                close(file)
+                throw error
+            }
         }
         lseek(file, 0, SEEK_SET)
         return file
     }
 
     /// What one read gives (at most `count` bytes, as soon as any arrive); empty at the end.
-    private static func read(available count: Int, from descriptor: Int32) -> [UInt8] {
+    private static func read(available count: Int, from descriptor: Int32, name: String) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         while true {
             let got = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress!, count) }
-            if got < 0 && errno == EINTR { continue }
-            return Array(bytes.prefix(max(got, 0)))
+            if got >= 0 { return Array(bytes.prefix(got)) }
+            if !waited(descriptor) { throw readError(name) }
         }
+    }
+
+    /// After a failed read: true when it is worth reading again, after a signal (EINTR) or,
+    /// on a non-blocking descriptor with nothing to read yet (EAGAIN), once it is readable; a
+    /// blocking descriptor's EAGAIN (a receive timeout) is an error.
+    private static func waited(_ descriptor: Int32) -> Bool {
+        let failure = errno
+        if failure == EINTR { return true }
+        guard failure == EAGAIN || failure == EWOULDBLOCK, fcntl(descriptor, F_GETFL) & O_NONBLOCK != 0 else {
+            errno = failure
+            return false
+        }
+        var readable = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while poll(&readable, 1, -1) < 0 && errno == EINTR {}
+        return true
+    }
+
+    /// The error of the read that just failed.
+    private static func readError(_ name: String) -> WakeWordError {
+        .unreadable(path: name, reason: "\(String(cString: strerror(errno))); the input stopped there")
     }
 
     /// Writes all of `bytes`; false if the descriptor refuses them.
