@@ -44,16 +44,12 @@ public enum AtomicFile {
     }
 
     /// A new empty temporary file beside `path` (".NAME.PID-N.tmp"), after removing those of
-    /// writers that no longer run; fails, naming `path`, if its folder does not exist or is
-    /// not writable.
+    /// writers that no longer run; fails, naming `path`, where `OutputPath.checkFile` does.
     static func createTemporary(for path: String) throws -> String {
+        try OutputPath.checkFile(path)
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         removeStale(in: directory, name: url.lastPathComponent)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw WakeWordError.writeFailed(path: path, reason: "directory \(directory) does not exist")
-        }
         let temporary = "\(directory)/.\(url.lastPathComponent).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
             throw WakeWordError.writeFailed(path: path, reason: "cannot create a file in \(directory)")

@@ -143,7 +143,7 @@ struct Detect: ParsableCommand {
             let seconds = Double(samples) / Double(AudioFormat.sampleRate)
             let stopped = Interrupt.requested ? "stopped by Ctrl-C after" : "processed"
             let many = files.count > 1 ? " in \(files.count) inputs" : ""
-            // What the screens spared: the share of passes that ran the blocks after theirs.
+            // What the screens spared: the share of the cascades' passes that ran the blocks after theirs.
             let deep =
                 fresh.isCascade ? String(format: "; the deep blocks ran on %.1f %% of the encoder passes", 100 * passes.deepShare) : ""
             FileHandle.standardError.write(

@@ -123,7 +123,7 @@ import Testing
         // A directory cannot be read: the first read fails.
         let folder = open(try TestPaths.temporaryDirectory(), O_RDONLY)
         defer { close(folder) }
-        #expect(throws: WakeWordError.unreadable(path: "stdin", reason: "Is a directory; the input stopped there")) {
+        #expect(throws: WakeWordError.unreadable(path: "stdin", reason: "Is a directory")) {
             try StandardInput(raw: raw, descriptor: folder)
         }
         // A socket that delivers 0.1 s of PCM, then times out (EAGAIN) instead of closing.
@@ -140,7 +140,23 @@ import Testing
         #expect(samples.count == 1_600 && samples.allSatisfy { abs($0 - 1_000 / 32_768) < 1e-6 })
         #expect(
             input.readFailure
-                == WakeWordError.unreadable(path: "stdin", reason: "Resource temporarily unavailable; the input stopped there"))
+                == WakeWordError.unreadable(
+                    path: "stdin", reason: "no data within its receive timeout after 3200 bytes; the input stopped there"))
+    }
+
+    @Test("a WAV header cut short by a read error reports the read error, not a bad header")
+    func standardInputHeaderFailure() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { ends.forEach { close($0) } }
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(ends[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let header = Array("RIFF\u{0}\u{0}\u{0}\u{0}WA".utf8)
+        #expect(header.withUnsafeBytes { write(ends[1], $0.baseAddress!, $0.count) } == 10)
+        #expect(
+            throws: WakeWordError.unreadable(
+                path: "stdin", reason: "no data within its receive timeout after 10 bytes; the input stopped there")
+        ) { try StandardInput(raw: RawAudioFormat(sampleRate: 16_000, channels: 1, encoding: .s16), descriptor: ends[0]) }
     }
 
     @Test("a non-blocking stdin is waited for, not taken as ended, when nothing has come yet")

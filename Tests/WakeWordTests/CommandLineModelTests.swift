@@ -211,15 +211,15 @@ import Testing
         let cases: [([String], String)] = [
             (
                 ["retune", model, "--threshold", "0.6", "--output", "\(missing)/m.wakeword"],
-                "\(missing)/m.wakeword: cannot write: directory \(missing) does not exist"
+                "\(missing)/m.wakeword: cannot write: directory \(missing) does not exist; create it first"
             ),
             (
                 ["retune", model, "--threshold", "0.6", "--output", fixture.folder],
-                "\(fixture.folder): cannot write: it is a directory; give a file name"
+                "\(fixture.folder): cannot write: it names a directory; give a file name"
             ),
             (
                 ["train", "--positive", fixture.clip, "--negative", fixture.clip, "--output", "\(missing)/m.wakeword"],
-                "\(missing)/m.wakeword: cannot write: directory \(missing) does not exist"
+                "\(missing)/m.wakeword: cannot write: directory \(missing) does not exist; create it first"
             ),
             (
                 ["eval", "--model", model, "--negative", fixture.clip, "--output", file],
@@ -234,8 +234,24 @@ import Testing
                 "\(file)/audio: cannot write: \(file) is a file, not a directory"
             ),
             (
+                ["retune", model, "--threshold", "0.6", "--output", "\(file)/m.wakeword"],
+                "\(file)/m.wakeword: cannot write: \(file) is a file, not a directory"
+            ),
+            (
+                ["retune", model, "--threshold", "0.6", "--output", "\(missing)/"],
+                "\(missing)/: cannot write: it names a directory; give a file name"
+            ),
+            (
+                ["eval", "--model", model, "--negative", fixture.clip, "--output", "\(file)/"],
+                "\(file)/: cannot write: it is a file, not a directory"
+            ),
+            (
+                ["detect", "--model", model, fixture.clip, "--scores", fixture.folder],
+                "\(fixture.folder): cannot write: it names a directory; give a file name"
+            ),
+            (
                 ["embed", fixture.clip, "--output", "\(missing)/e.npy"],
-                "\(missing)/e.npy: cannot write: directory \(missing) does not exist"
+                "\(missing)/e.npy: cannot write: directory \(missing) does not exist; create it first"
             ),
         ]
         for (arguments, message) in cases {

@@ -54,10 +54,17 @@ public struct StandardInput {
             reader = AudioReader(file: file, name: name)
         } else {
             let pipe = try StandardInput.replay(signature, descriptor, name: name, failure: failure)
-            let file =
-                container == nil
-                ? try SoundFile(descriptor: pipe, raw: raw, name: name, closing: true)
-                : try SoundFile(descriptor: pipe, name: name, lengthKnown: false)
+            let file: SoundFile
+            do {
+                file =
+                    container == nil
+                    ? try SoundFile(descriptor: pipe, raw: raw, name: name, closing: true)
+                    : try SoundFile(descriptor: pipe, name: name, lengthKnown: false)
+            } catch {
+                // A header cut short by a read error: the read error is the cause. The feeder
+                // stores it before it closes the pipe, so it is there when the header ends.
+                throw failure.error ?? error
+            }
             reader = AudioReader(file: file, name: name)
         }
     }
@@ -68,7 +75,7 @@ public struct StandardInput {
         var filled = 0
         while filled < count {
             let got = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + filled, count - filled) }
-            if got > 0 { filled += got } else if got == 0 { break } else if !waited(descriptor) { throw readError(name) }
+            if got > 0 { filled += got } else if got == 0 { break } else if !waited(descriptor) { throw readError(name, after: filled) }
         }
         return Array(bytes.prefix(filled))
     }
@@ -88,9 +95,11 @@ public struct StandardInput {
             sigaddset(&set, SIGPIPE)
             pthread_sigmask(SIG_BLOCK, &set, nil)
             var chunk = signature
+            var total = 0
             while !chunk.isEmpty, StandardInput.write(chunk, to: writeEnd) {
+                total += chunk.count
                 do {
-                    chunk = try StandardInput.read(available: 1 << 16, from: descriptor, name: name)
+                    chunk = try StandardInput.read(available: 1 << 16, from: descriptor, name: name, after: total)
                 } catch {
                     failure.error = error as? WakeWordError
                     chunk = []
@@ -111,14 +120,16 @@ public struct StandardInput {
         }
         _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
         var chunk = signature
+        var total = 0
         while !chunk.isEmpty {
+            total += chunk.count
             guard write(chunk, to: file) else {
                 close(file)
                 throw WakeWordError.unreadable(
                     path: name, reason: "cannot keep it in a temporary file: \(String(cString: strerror(errno)))")
             }
             do {
-                chunk = try read(available: 1 << 16, from: descriptor, name: name)
+                chunk = try read(available: 1 << 16, from: descriptor, name: name, after: total)
             } catch {
                 close(file)
                 throw error
@@ -129,12 +140,13 @@ public struct StandardInput {
     }
 
     /// What one read gives (at most `count` bytes, as soon as any arrive); empty at the end.
-    private static func read(available count: Int, from descriptor: Int32, name: String) throws -> [UInt8] {
+    /// `after`: the bytes read before, for the error.
+    private static func read(available count: Int, from descriptor: Int32, name: String, after: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         while true {
             let got = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress!, count) }
             if got >= 0 { return Array(bytes.prefix(got)) }
-            if !waited(descriptor) { throw readError(name) }
+            if !waited(descriptor) { throw readError(name, after: after) }
         }
     }
 
@@ -149,13 +161,17 @@ public struct StandardInput {
             return false
         }
         var readable = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        while poll(&readable, 1, -1) < 0 && errno == EINTR {}
-        return true
+        while true {
+            if poll(&readable, 1, -1) >= 0 { return true }
+            if errno != EINTR { return false }
+        }
     }
 
-    /// The error of the read that just failed.
-    private static func readError(_ name: String) -> WakeWordError {
-        .unreadable(path: name, reason: "\(String(cString: strerror(errno))); the input stopped there")
+    /// The error of the read that just failed (errno), after `bytes` bytes had come. A
+    /// blocking descriptor's EAGAIN is its receive timeout running out.
+    private static func readError(_ name: String, after bytes: Int) -> WakeWordError {
+        let reason = errno == EAGAIN || errno == EWOULDBLOCK ? "no data within its receive timeout" : String(cString: strerror(errno))
+        return .unreadable(path: name, reason: bytes == 0 ? reason : "\(reason) after \(bytes) bytes; the input stopped there")
     }
 
     /// Writes all of `bytes`; false if the descriptor refuses them.

@@ -70,9 +70,10 @@ public struct Detector: Sendable {
         }
     }
 
-    /// The encoder passes run so far over every group, and how many ran the deep blocks.
+    /// The encoder passes the cascades ran so far (groups without screens left out: they run
+    /// every block on every pass), and how many of them ran the blocks after the screens'.
     public var passCount: FeatureStream.PassCount {
-        groups.reduce(FeatureStream.PassCount()) { $0 + $1.stream.passCount }
+        groups.filter { $0.stream.screenLayer != nil }.reduce(FeatureStream.PassCount()) { $0 + $1.stream.passCount }
     }
 
     /// Whether some group is a cascade (every model in it has a screen).

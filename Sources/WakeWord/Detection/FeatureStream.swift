@@ -63,14 +63,16 @@ public struct FeatureStream: Sendable {
     /// screen layer: every one without a cascade; with one, those opened and the earlier ones
     /// their pools reached back to. What a cascade spares is the rest.
     public struct PassCount: Sendable, Equatable {
+        /// Encoder passes (windows) run.
         public var passes = 0
+        /// Of those, the passes that also ran the blocks after the screen layer.
         public var deep = 0
 
         public init(passes: Int = 0, deep: Int = 0) {
             (self.passes, self.deep) = (passes, deep)
         }
 
-        /// deep / passes (0 before any pass).
+        /// deep / passes, a fraction from 0 to 1 (0 before any pass).
         public var deepShare: Double { passes == 0 ? 0 : Double(deep) / Double(passes) }
 
         public static func + (a: PassCount, b: PassCount) -> PassCount {

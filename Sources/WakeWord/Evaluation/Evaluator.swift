@@ -33,7 +33,12 @@ public struct Evaluator: Sendable {
             return AugmentationSources.Source(name: path, samples: samples)
         }
         if let saveAudio {
-            try FileManager.default.createDirectory(atPath: "\(saveAudio)/positives", withIntermediateDirectories: true)
+            try OutputPath.checkFolder(saveAudio)
+            do {
+                try FileManager.default.createDirectory(atPath: "\(saveAudio)/positives", withIntermediateDirectories: true)
+            } catch {
+                throw WakeWordError.writeFailed(path: saveAudio, reason: error.localizedDescription)
+            }
         }
 
         // Positives: each clip's mixture, drawn in order from one seeded generator.

@@ -50,6 +50,7 @@ public struct ReportWriter: Sendable {
     }
 
     public func write(to directory: String) throws {
+        try OutputPath.checkFolder(directory)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
