@@ -56,7 +56,6 @@ struct Eval: ParsableCommand {
 
     private func work() throws {
         try OutputPath.checkFolder(output)
-        if let saveAudio { try OutputPath.checkFolder(saveAudio) }
         var wakeModel = try ModelFile.read(path: model)
         let positiveFiles = try AudioPaths.expand(audio.positives, what: "positive")
         let negativeFiles = try AudioPaths.expand(audio.negatives, what: "negative")

@@ -49,13 +49,7 @@ struct ModelDescription {
                         model.threshold, training.targetFAPerHour)))
             fields.append(Field(label: "expected", value: expected))
         }
-        let head: String
-        switch (model.head.kind, training.averagedHeads) {
-        case (.mlp, let heads?): head = "the average of \(heads) mlp heads (\(model.head.hidden / heads) hidden units each)"
-        case (.linear, let heads?): head = "the average of \(heads) linear heads"
-        case (.mlp, nil): head = "an mlp head (\(model.head.hidden) hidden units)"
-        case (.linear, nil): head = "a linear head"
-        }
+        let head = ModelDescription.describe(model.head, averaging: training.averagedHeads)
         fields.append(
             Field(
                 label: "detection",
@@ -64,7 +58,7 @@ struct ModelDescription {
                     + "; \(ModelDescription.seconds(model.refractory)) refractory"))
         if let screen = model.screen {
             let deep = screen.layer + 1 == model.layer ? "block \(model.layer)" : "blocks \(screen.layer + 1) to \(model.layer)"
-            let head = screen.head.kind == .mlp ? "an mlp head (\(screen.head.hidden) hidden units)" : "a linear head"
+            let head = ModelDescription.describe(screen.head, averaging: nil)
             let opened =
                 training.screenOpenedPasses.map { String(format: " (%.1f %% of the negative audio's in training)", 100 * $0) } ?? ""
             fields.append(
@@ -115,4 +109,14 @@ struct ModelDescription {
 
     /// "0.5 s", "1 s".
     static func seconds(_ value: Double) -> String { String(format: "%g s", value) }
+
+    /// "an mlp head (32 hidden units)", or the average of `averaging` heads.
+    static func describe(_ head: TriggerHead, averaging heads: Int?) -> String {
+        switch (head.kind, heads) {
+        case (.mlp, let heads?): "the average of \(heads) mlp heads (\(head.hidden / heads) hidden units each)"
+        case (.linear, let heads?): "the average of \(heads) linear heads"
+        case (.mlp, nil): "an mlp head (\(head.hidden) hidden units)"
+        case (.linear, nil): "a linear head"
+        }
+    }
 }

@@ -27,13 +27,14 @@ public struct Evaluator: Sendable {
         warn: @escaping @Sendable (String) -> Void = { _ in },
         isCancelled: @escaping @Sendable () -> Bool = { false }
     ) throws -> EvaluationRecord {
+        // Before any work: where the mixtures will be saved.
+        if let saveAudio { try OutputPath.checkFolder(saveAudio) }
         let detector = try Detector(models: [model], encoder: encoder)
         let noiseSources: [AugmentationSources.Source] = try noise.map { path in
             let samples = try Clip.load(path, warn: warn)
             return AugmentationSources.Source(name: path, samples: samples)
         }
         if let saveAudio {
-            try OutputPath.checkFolder(saveAudio)
             do {
                 try FileManager.default.createDirectory(atPath: "\(saveAudio)/positives", withIntermediateDirectories: true)
             } catch {
