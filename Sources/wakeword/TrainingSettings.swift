@@ -45,6 +45,13 @@ struct TrainingSettings: ParsableArguments {
     var memory: Double?
 
     @Option(
+        parsing: .upToNextOption,
+        help:
+            "Seconds before each hop that the head averages the encoder outputs over, one mean per length (default 1 0.3); several lengths give the head the word's order: the mean of a stretch between two lengths is their difference."
+    )
+    var pools: [Double] = []
+
+    @Option(
         parsing: .unconditional,
         help: "Hops (0.1 s each) whose scores are averaged before the threshold, in calibration as in detection; 1 scores each hop alone.")
     var smoothing: Int = TrainingOptions().smoothing
@@ -88,7 +95,11 @@ struct TrainingSettings: ParsableArguments {
         for (flag, seconds) in [("--window", window), ("--stride", stride), ("--memory", memory)] {
             if let seconds, !(seconds >= 0 && seconds <= 30) { throw ValidationError("\(flag) must be between 0 and 30 seconds") }
         }
-        if let problem = windowing?.problem { throw ValidationError("--window/--stride/--memory: \(problem)") }
+        let rounded = windowing?.pools ?? []
+        guard pools.allSatisfy({ $0 >= 0.02 && $0 <= 3 }), Set(rounded).count == rounded.count, pools.count <= 8 else {
+            throw ValidationError("--pools must be up to 8 different lengths (in steps of 0.02 s), each from 0.02 to 3 seconds")
+        }
+        if let problem = windowing?.problem { throw ValidationError("--window/--stride/--memory/--pools: \(problem)") }
     }
 
     /// Everything but the name and the thread count.
@@ -108,10 +119,10 @@ struct TrainingSettings: ParsableArguments {
         return options
     }
 
-    /// The standard windowing with --window, --stride and --memory applied (in whole encoder
+    /// The standard windowing with --window, --stride, --memory and --pools applied (in whole encoder
     /// positions), or nil for training's default when none is given.
     private var windowing: Windowing? {
-        guard window != nil || stride != nil || memory != nil else { return nil }
+        guard window != nil || stride != nil || memory != nil || !pools.isEmpty else { return nil }
         func samples(_ seconds: Double) -> Int {
             Int((seconds * Double(AudioFormat.sampleRate) / Double(Windowing.samplesPerPosition)).rounded()) * Windowing.samplesPerPosition
         }
@@ -119,6 +130,7 @@ struct TrainingSettings: ParsableArguments {
         if let window { windowing.window = samples(window) }
         windowing.stride = stride.map(samples) ?? min(windowing.stride, windowing.window)
         if let memory { windowing.memory = samples(memory) }
+        if !pools.isEmpty { windowing.pools = pools.map(samples).sorted(by: >) }
         return windowing
     }
 }

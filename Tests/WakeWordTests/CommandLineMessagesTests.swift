@@ -50,6 +50,17 @@ import Testing
             ])
             #expect(run.status == 64 && run.stderrLines.first == "Error: --ensemble must be from 1 to 8 heads", "\(value): \(run.stderr)")
         }
+        // Pool lengths: 0.02 to 3 s, no two the same once rounded to whole encoder positions (20 ms).
+        for arguments in [
+            ["--pools", "0"], ["--pools", "1", "4"], ["--pools", "1", "1"], ["--pools", "0.3", "0.305"],
+        ] {
+            let run = try runTool(["train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword"] + arguments)
+            #expect(
+                run.status == 64
+                    && run.stderrLines.first
+                        == "Error: --pools must be up to 8 different lengths (in steps of 0.02 s), each from 0.02 to 3 seconds",
+                "\(arguments): \(run.stderr)")
+        }
         // The screen reads a block before the head's, and cannot be combined with attention memory.
         for (arguments, message) in [
             (["--screen-layer", "3"], "Error: --screen-layer must be 0 (none) or a block before --layer 3"),

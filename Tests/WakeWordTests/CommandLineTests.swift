@@ -258,6 +258,23 @@ import Testing
             + ["--copies", "3", "--output", model, "--cache-dir", cache, "--quiet"]
     }
 
+    @Test("train --pools: the head averages over each length given, longest first, and the model and info say so")
+    func trainPools() throws {
+        let directory = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let model = "\(directory)/m.wakeword"
+        let run = try runTool(
+            CommandLineTests.trainArguments(model: model, cache: "\(directory)/cache") + ["--pools", "0.2", "1", "0.51"])
+        try #require(run.status == 0, "\(run.stderr)")
+        // 0.51 s is 25.5 encoder positions of 20 ms: rounded to 26, 0.52 s.
+        let read = try ModelFile.read(path: model)
+        #expect(read.windowing.pools == [16_000, 8_320, 3_200])
+        #expect(read.head.inputs == 3 * 384, "\(read.head.inputs)")
+        #expect(run.stdout.contains("pools 1.0 s + 0.52 s + 0.2 s"), "\(run.stdout)")
+        let info = try runTool(["info", model])
+        #expect(info.stdout.contains("a score every 0.1 s from the last 1 s, 0.52 s and 0.2 s"), "\(info.stdout)")
+    }
+
     @Test("train killed at random moments never leaves a broken model or cache entry")
     func killedTraining() throws {
         let directory = try TestPaths.temporaryDirectory()
