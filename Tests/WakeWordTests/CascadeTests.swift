@@ -98,6 +98,38 @@ import Testing
         #expect(Set(kinds.filter { $0.value == [true] }.keys) == opened)
     }
 
+    @Test("a model scores only the passes its own screen opens, whatever models run beside it")
+    func ownScreenBesideOthers() throws {
+        let encoder = try SharedEncoder.load()
+        let audio = Array(try Clip.load(TestPaths.sample("stream/stream.flac"))[0..<(12 * 16_000)])
+        let screenHead = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 9, layer: 1).head
+        let windowing = Windowing.standard
+        let tap = FeatureStream.Tap(pools: windowing.pools, layer: 1)
+        var stream = FeatureStream(encoder: encoder, windowing: windowing, taps: [tap])
+        let screenLogits = (stream.push(audio) + stream.finish()).flatMap { screenHead.logits($0.inputs(tap).features) }
+        var model = try DetectionTests.randomModel(encoder: encoder, threshold: 0.5, seed: 3, layer: 3)
+        model.screen = Screen(layer: 1, head: screenHead, threshold: screenLogits.sorted()[screenLogits.count / 2])
+        // Beside it: a model whose screen opens every pass (a cascade opening all), and one
+        // without a screen (no cascade: every pass runs every block).
+        var opensAll = try DetectionTests.randomModel(encoder: encoder, threshold: 0.5, seed: 4, layer: 3)
+        opensAll.screen = Screen(layer: 1, head: screenHead, threshold: -.infinity)
+        let unscreened = try DetectionTests.randomModel(encoder: encoder, threshold: 0.5, seed: 5, layer: 3)
+        func run(_ models: [WakeWordModel]) throws -> (scores: [HopScore], found: [Detection]) {
+            var detector = try Detector(models: models, encoder: encoder)
+            var scores: [HopScore] = []
+            var found = detector.process(audio) { if $0.model == 0 { scores.append($0) } }
+            found += detector.finish { if $0.model == 0 { scores.append($0) } }
+            return (scores, found.filter { $0.model == model.name })
+        }
+        let alone = try run([model])
+        let closed = alone.scores.filter { $0.score == TriggerHead.sigmoid(Screen.closedLogit) }.count
+        #expect(closed > 0 && closed < alone.scores.count, "the screen opens some passes and closes others")
+        for others in [[opensAll], [unscreened], [opensAll, unscreened]] {
+            let beside = try run([model] + others)
+            #expect(beside.scores == alone.scores && beside.found == alone.found, "\(others.map(\.name))")
+        }
+    }
+
     @Test("training's gating and opened fraction, by hand")
     func gatingByHand() {
         let windowing = Windowing.standard  // window 16 000, stride 8 000

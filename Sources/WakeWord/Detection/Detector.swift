@@ -3,8 +3,10 @@
 /// windowing differs at most in its pool lengths share one front end and one encoder pass (up
 /// to the deepest tap layer among them), so N wake words cost little more than one. When every
 /// model of a group has a `Screen`, the group is a cascade: each pass runs the encoder through
-/// the screens' block, and the rest only where a screen opens the pass. Memory is constant in
-/// the input length.
+/// the screens' block, and the rest only where a screen opens the pass. A model with a screen
+/// scores only the passes its own screen opens, as alone and as training calibrated it: its
+/// scores and detections do not depend on which other models run beside it. Memory is constant
+/// in the input length.
 ///
 ///     var detector = try Detector(models: [model], encoder: encoder)
 ///     for chunk in chunks { for d in detector.process(chunk) { print(d.time, d.model) } }
@@ -64,7 +66,7 @@ public struct Detector: Sendable {
             let cascade = screens.count == indices.count && screens.max()! < indices.map { models[$0].layer }.min()!
             let stream = FeatureStream(
                 encoder: encoder, windowing: models[indices[0]].windowing,
-                taps: Set(readers.map(\.tap) + (cascade ? readers.compactMap(\.screenTap) : [])), logMel: logMel,
+                taps: Set(readers.map(\.tap) + readers.compactMap(\.screenTap)), logMel: logMel,
                 screenLayer: cascade ? screens.max()! : nil)
             return StreamGroup(stream: stream, readers: readers)
         }
@@ -117,9 +119,15 @@ public struct Detector: Sendable {
         for r in groups[g].readers.indices {
             let reader = groups[g].readers[r]
             let model = models[reader.model]
-            // Hops of a pass no screen opened get `Screen.closedLogit`: the head never ran there.
+            // Hops of a pass the model's own screen did not open get `Screen.closedLogit`: the
+            // head never ran there, or (opened by another model's screen) not for this model.
             let hops = pass.hops(reader.tap)
-            let logits = pass.computed(reader.tap).map { model.head.logits($0.features) } ?? hops.map { _ in Screen.closedLogit }
+            var opened = true
+            if let screen = model.screen, let tap = reader.screenTap {
+                opened = pass.computed(tap).map { screen.opens($0.features) } ?? false
+            }
+            let inputs = opened ? pass.computed(reader.tap) : nil
+            let logits = inputs.map { model.head.logits($0.features) } ?? hops.map { _ in Screen.closedLogit }
             for (hop, logit) in zip(hops, logits) {
                 let value = TriggerHead.sigmoid(groups[g].readers[r].smoother.push(logit))
                 report?(HopScore(sample: hop, model: reader.model, score: value))
