@@ -116,8 +116,7 @@ struct Train: ParsableCommand {
         } else if options.targetFAPerHour * hours < 0.25 {
             // Only a binary run from the checkout can point at the checkout's set-up script.
             let fetch =
-                DefaultPaths.projectRoot == nil
-                ? "" : " (scripts/setup --negatives adds ten hours of speech and music to the default negatives)"
+                DefaultPaths.projectRoot == nil ? "" : " (scripts/setup --negatives adds eight hours of speech to the default negatives)"
             display.message(
                 String(
                     format:
