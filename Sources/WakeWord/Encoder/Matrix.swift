@@ -56,3 +56,18 @@ public struct Matrix: Sendable, Equatable {
         return out
     }
 }
+
+extension Matrix {
+    /// The listed rows, in order, as a new matrix.
+    func gather(_ rows: [Int]) -> Matrix {
+        var out = Matrix(rows: rows.count, columns: columns)
+        values.withUnsafeBufferPointer { source in
+            out.values.withUnsafeMutableBufferPointer { target in
+                for (i, r) in rows.enumerated() {
+                    for c in 0..<columns { target[i * columns + c] = source[r * columns + c] }
+                }
+            }
+        }
+        return out
+    }
+}

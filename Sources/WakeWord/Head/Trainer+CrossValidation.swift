@@ -1,0 +1,142 @@
+import Foundation
+
+/// Stage 3 of `Trainer`: out-of-fold scores, and from them the screen's threshold, the
+/// model's threshold and the false-reject rate expected there.
+extension Trainer {
+    private var refractorySamples: Int { Int((options.refractory * Double(AudioFormat.sampleRate)).rounded()) }
+
+    /// K-fold cross-validation over clips and negative chunks together: each fold's head (and
+    /// screen) is fitted without that fold, then scores it. The threshold is calibrated on the
+    /// out-of-fold scores of all the negative audio, the streams mixed with noise included
+    /// (people talk over noise, and a head fires most readily there: calibrating on clean
+    /// speech alone set thresholds that fired several times an hour on the same speech at
+    /// 10 dB SNR, Benchmarks/RESULTS.md); a held-out scene counts as detected if a hop
+    /// labelled positive reaches it. The false-reject rate is read on the scenes
+    /// without noise or with noise at 10 dB SNR or more (the harder ones train, but would
+    /// make the estimate describe a louder room than people ask about). With a screen, its
+    /// threshold is set on the held-out scenes first, and every score after it is the one
+    /// detection computes behind it (`Screen.gated`).
+    func crossValidate(
+        _ set: TrainingSet, screenSet: TrainingSet?, windowing: Windowing, generator: inout SplitMix64,
+        progress: (TrainingProgress) -> Void, isCancelled: () -> Bool
+    ) throws -> CrossValidation {
+        var chunks: [HeldOut] = []
+        var scenes: [HeldOut] = []
+        var screenGenerator = SplitMix64(seed: options.seed, purpose: "screen")
+        for fold in 0..<set.folds {
+            if isCancelled() { throw WakeWordError.interrupted }
+            progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
+            let head = try fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
+            var screenHead: TriggerHead?
+            if let screenSet { screenHead = fitMember(screenSet, rows: screenSet.rows(excluding: fold), generator: &screenGenerator) }
+            func heldOut(_ rows: Range<Int>, hops: [Int]) -> HeldOut {
+                var screenLogits: [Float]?
+                if let screenSet, let screenHead { screenLogits = screenSet.logits(screenHead, rows: Array(rows)) }
+                return HeldOut(
+                    hops: hops, logits: set.logits(head, rows: Array(rows)), screenLogits: screenLogits,
+                    positive: rows.map { set.labels[$0] == 1 })
+            }
+            chunks += set.chunks.filter { $0.fold == fold && !$0.rows.isEmpty }.map { heldOut($0.rows, hops: $0.hops) }
+            scenes += set.scenes.filter { $0.fold == fold && $0.isFair }.map { heldOut($0.rows, hops: $0.hops) }
+        }
+        progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
+        let hours = Double(set.negativeSamples) / Double(AudioFormat.sampleRate) / 3600
+        // The threshold, on every pass run: a screen only takes peaks away, so the false accepts
+        // calibration expects are at most these (the tail it extrapolates from would lose its
+        // lower peaks behind a screen). Then the screen's threshold, low enough to open a pass
+        // where that threshold is reached for `screenRecall` of the held-out words it detects,
+        // less a margin, and to open at least `screenOpening` of the negative passes; the false
+        // rejects are read behind it.
+        let calibrated = calibrate(chunks: chunks, scenes: scenes, hours: hours, windowing: windowing)
+        let traces = chunks.map { Screen.Trace(hops: $0.hops, screenLogits: $0.screenLogits ?? []) }
+        var screenThreshold: Float?
+        var bestPositive = calibrated.bestPositive
+        if screenSet != nil {
+            let needed = scenes.compactMap { screenLevel($0, reaching: calibrated.result.logit, windowing: windowing) }.sorted()
+            if !needed.isEmpty {
+                let index = min(needed.count - 1, max(0, Int(Double(needed.count) * (1 - options.screenRecall))))
+                screenThreshold = min(
+                    needed[index] - options.screenMargin, Screen.level(opening: options.screenOpening, traces, windowing: windowing))
+                bestPositive = scenes.compactMap { bestPositiveLogit(decision($0, screenThreshold, windowing), of: $0) }
+            }
+        }
+        let result = calibrated.result
+        let missed = bestPositive.filter { $0 < result.logit }.count
+        progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
+        let opened = screenThreshold.map { Screen.openedFraction(traces, threshold: $0, windowing: windowing) }
+        return CrossValidation(
+            calibration: result, expectedFRR: bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count),
+            screenThreshold: screenThreshold, screenOpened: opened)
+    }
+
+    /// The threshold calibrated on the held-out negative chunks' decision scores with every
+    /// pass run, and each held-out scene's best decision score there.
+    private func calibrate(
+        chunks: [HeldOut], scenes: [HeldOut], hours: Double, windowing: Windowing
+    ) -> (result: Calibration.Result, bestPositive: [Float]) {
+        let streams = chunks.map { Calibration.Stream(hops: $0.hops, logits: decision($0, nil, windowing).map(\.logit)) }
+        let bestPositive = scenes.compactMap { scene in bestPositiveLogit(decision(scene, nil, windowing), of: scene) }
+        let calibration = Calibration(streams: streams, hours: hours, refractory: refractorySamples)
+        var result = calibration.threshold(forFAPerHour: options.targetFAPerHour)
+        // A threshold that misses most words is no detector: lower it to the level that keeps
+        // 1 - maximumExpectedFRR of the held-out scenes, and say what it costs in false accepts.
+        let sorted = bestPositive.sorted()
+        let allowedMisses = Int(Double(sorted.count) * options.maximumExpectedFRR)
+        if allowedMisses < sorted.count, sorted[allowedMisses] < result.logit {
+            result = calibration.lowered(toLogit: sorted[allowedMisses], target: options.targetFAPerHour)
+        }
+        return (result, bestPositive)
+    }
+
+    /// A held-out stream's decision scores as detection computes them: behind the screen at
+    /// `screenThreshold` (when given and the stream has screen logits), then smoothed.
+    private func decision(_ stream: HeldOut, _ screenThreshold: Float?, _ windowing: Windowing) -> [ScoreSmoother.Smoothed] {
+        var logits = stream.logits
+        if let screenLogits = stream.screenLogits, let screenThreshold {
+            let trace = Screen.Trace(hops: stream.hops, screenLogits: screenLogits)
+            logits = Screen.gated(logits, trace: trace, threshold: screenThreshold, windowing: windowing)
+        }
+        return ScoreSmoother.smooth(logits, hops: stream.hops, count: options.smoothing, hopSize: windowing.hop)
+    }
+
+    /// The lowest screen threshold that opens a pass of `scene` in which a positive hop's
+    /// decision score (every pass run) reaches `threshold`: the highest screen logit of such
+    /// a pass, or nil when no positive hop reaches it.
+    private func screenLevel(_ scene: HeldOut, reaching threshold: Float, windowing: Windowing) -> Float? {
+        guard let screenLogits = scene.screenLogits else { return nil }
+        let smoothed = decision(scene, nil, windowing)
+        let passes = Set(
+            scene.hops.indices.filter { scene.positive[$0] && smoothed[$0].logit >= threshold }.map {
+                Screen.Trace.pass(scene.hops[$0], windowing)
+            })
+        return scene.hops.indices.filter { passes.contains(Screen.Trace.pass(scene.hops[$0], windowing)) }.map { screenLogits[$0] }.max()
+    }
+
+    /// Out-of-fold logits of one held-out stream (a negative chunk or a scene), the screen's
+    /// too when there is one, and which hops are labelled positive.
+    private struct HeldOut {
+        let hops: [Int]
+        let logits: [Float]
+        let screenLogits: [Float]?
+        let positive: [Bool]
+    }
+
+    /// The highest decision score over a scene's hops labelled positive, smoothed as
+    /// detection smooths them: over hops whose whole smoothing span is in the scene (it keeps
+    /// only labelled hops); over all its positive hops when none has that span.
+    private func bestPositiveLogit(_ smoothed: [ScoreSmoother.Smoothed], of scene: HeldOut) -> Float? {
+        let positive = scene.positive.indices.filter { scene.positive[$0] }
+        let complete = positive.filter { smoothed[$0].isComplete }
+        return (complete.isEmpty ? positive : complete).map { smoothed[$0].logit }.max()
+    }
+
+    /// The thresholds cross-validation chose, the fraction of held-out scenes missed, and
+    /// the fraction of negative passes the screen opened.
+    struct CrossValidation {
+        let calibration: Calibration.Result
+        let expectedFRR: Double
+        let screenThreshold: Float?
+        let screenOpened: Double?
+    }
+
+}

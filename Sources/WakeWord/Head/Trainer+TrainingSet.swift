@@ -1,0 +1,196 @@
+import Foundation
+
+/// Stage 2 of `Trainer`: the training set, from the negative recordings streamed as the
+/// detector sees them and the augmented scenes of every clip, each through the encoder once.
+extension Trainer {
+    /// What `buildSet` assembled, and what it cost.
+    struct BuiltSet {
+        let set: TrainingSet
+        /// The same rows and folds as the screen reads them, when training fits a screen.
+        let screenSet: TrainingSet?
+        /// Negative recordings streamed (those skipped not counted).
+        let negativeFiles: Int
+        let skipped: [SkippedFile]
+        /// Feature-cache entries found and computed.
+        let cacheHits: Int
+        let cacheMisses: Int
+    }
+
+    /// The negative recordings streamed, and those that could not be.
+    private struct NegativeAudio {
+        let recordings: [NegativeRecording]
+        let skipped: [SkippedFile]
+    }
+
+    /// An augmented scene to render and encode: which clip, and how.
+    private struct SceneJob: Sendable {
+        let clip: Int
+        let recipe: AugmentationRecipe
+    }
+
+    /// Negative recordings streamed as the detector sees them, and the augmented scenes of
+    /// every clip, assembled into one training set. The per-recording features are released
+    /// when this returns: only the assembled copy stays.
+    func buildSet(
+        _ input: TrainingInput, clips: [PositiveClip], features: TrainingFeatures, generator: inout SplitMix64,
+        progress: @escaping @Sendable (TrainingProgress) -> Void, warn: @escaping @Sendable (String) -> Void,
+        isCancelled: @escaping @Sendable () -> Bool
+    ) throws -> BuiltSet {
+        let noise = Trainer.loadNoise(input.noise, warn: warn)
+        let negatives = try extractNegatives(
+            input.negatives.sorted(), noise: noise, features: features, progress: progress, warn: warn,
+            isCancelled: isCancelled)
+        guard negatives.recordings.reduce(0, { $0 + $1.entry.features.rows }) > 0 else {
+            throw WakeWordError.invalidInput("too little usable negative audio: give at least a few seconds")
+        }
+        let context = Trainer.contextSources(negatives.recordings.flatMap(\.paths), limit: 5 * 60 * AudioFormat.sampleRate)
+        let augmenter = Augmenter(windowing: features.windowing, sources: AugmentationSources(noise: noise, context: context))
+        var jobs: [SceneJob] = []
+        for c in clips.indices {
+            for i in 0..<options.copiesPerClip {
+                jobs.append(SceneJob(clip: c, recipe: augmenter.recipe(index: i, kind: .word, generator: &generator)))
+            }
+            for i in 0..<options.confusablesPerClip {
+                jobs.append(SceneJob(clip: c, recipe: augmenter.recipe(index: i + 1, kind: .truncated, generator: &generator)))
+            }
+            for i in 0..<options.replacementsPerClip {
+                jobs.append(SceneJob(clip: c, recipe: augmenter.recipe(index: i + 1, kind: .replaced, generator: &generator)))
+            }
+        }
+        let allJobs = jobs
+        let computed = try Parallel.map(
+            allJobs, threads: options.threads, isCancelled: isCancelled,
+            progress: { progress(TrainingProgress(stage: .positives, done: $0, total: allJobs.count)) }
+        ) {
+            features.positive(clips[$0.clip], recipe: $0.recipe, augmenter: augmenter)
+        }
+        let scenes = zip(jobs, computed).map { job, scene in
+            LabelledScene(
+                entry: scene.entry, screenEntry: scene.screenEntry, clip: job.clip, isFair: (job.recipe.noise?.decibels ?? 99) >= 10)
+        }
+        // The screen's set draws its folds from a copy of the generator: the same folds.
+        var screenGenerator = generator
+        let set = TrainingSet(
+            negatives: negatives.recordings, scenes: scenes, clips: clips.count, folds: min(options.folds, clips.count),
+            hop: features.windowing.hop, generator: &generator)
+        let screenSet =
+            features.screenLayer == nil
+            ? nil
+            : TrainingSet(
+                negatives: negatives.recordings.map(\.screened), scenes: scenes.map(\.screened), clips: clips.count,
+                folds: min(options.folds, clips.count), hop: features.windowing.hop, generator: &screenGenerator)
+        let hits = computed.filter(\.cached).count + negatives.recordings.filter(\.cached).count
+        return BuiltSet(
+            set: set, screenSet: screenSet, negativeFiles: negatives.recordings.reduce(0) { $0 + $1.paths.count },
+            skipped: negatives.skipped,
+            cacheHits: hits, cacheMisses: computed.count + negatives.recordings.count - hits)
+    }
+
+    /// Why a recording was skipped: our errors name their file; others get the path.
+    private static func skipReason(_ error: Error, path: String) -> String {
+        (error as? WakeWordError).map(String.init(describing:)) ?? "\(path): \(error.localizedDescription)"
+    }
+
+    /// Negative audio as the detector hears it: the recordings, in order, grouped into
+    /// streams of at least `negativeStream` samples (short recordings, like single lines of
+    /// dialogue, are not each the start of a stream), each streamed through the encoder;
+    /// `noisyNegatives` of the streams get noise at 0 to 20 dB SNR, as positive scenes do.
+    /// Recordings that cannot be opened are skipped with a warning.
+    private func extractNegatives(
+        _ files: [String], noise: [AugmentationSources.Source], features: TrainingFeatures,
+        progress: @escaping @Sendable (TrainingProgress) -> Void,
+        warn: @Sendable (String) -> Void, isCancelled: @escaping @Sendable () -> Bool
+    ) throws
+        -> NegativeAudio
+    {
+        var groups: [[String]] = [[]]
+        var skipped: [SkippedFile] = []
+        var length = 0.0
+        for path in files {
+            do {
+                let duration = try AudioReader(path: path).declaredDuration ?? 60
+                if length >= Double(options.negativeStream) / Double(AudioFormat.sampleRate) {
+                    groups.append([])
+                    length = 0
+                }
+                groups[groups.count - 1].append(path)
+                length += duration
+            } catch {
+                let reason = Trainer.skipReason(error, path: path)
+                skipped.append(SkippedFile(file: path, reason: reason))
+                warn("skipping \(reason)")
+            }
+        }
+        let streams = groups.filter { !$0.isEmpty }
+        // Which streams are noisy, and how: drawn in order from the seed, so reruns agree.
+        var generator = SplitMix64(seed: options.seed, purpose: "noise")
+        let noises: [TrainingFeatures.Noise?] = streams.map { _ in
+            guard !noise.isEmpty, Double.random(in: 0..<1, using: &generator) < options.noisyNegatives else { return nil }
+            let source = noise[Int.random(in: 0..<noise.count, using: &generator)]
+            return .init(
+                source: source, offset: Int.random(in: 0..<source.samples.count, using: &generator),
+                snrDB: Double(Int.random(in: 0...20, using: &generator)))
+        }
+        let jobs = Array(zip(streams, noises))
+        let outcomes = try Parallel.map(
+            jobs, threads: options.threads, isCancelled: isCancelled,
+            progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: jobs.count)) }
+        ) { paths, noise in
+            Result<NegativeRecording, Error> {
+                let hashes = try paths.map { ContentHash.of(try Data(contentsOf: URL(fileURLWithPath: $0), options: .alwaysMapped)).hex }
+                let computed = try features.negative(paths: paths, hashes: hashes, noise: noise, isCancelled: isCancelled)
+                return NegativeRecording(
+                    paths: paths, entry: computed.entry, screenEntry: computed.screenEntry, cached: computed.cached)
+            }
+        }
+        var results: [NegativeRecording] = []
+        for (paths, outcome) in zip(streams, outcomes) {
+            switch outcome {
+            case .success(let recording): results.append(recording)
+            case .failure(WakeWordError.interrupted): throw WakeWordError.interrupted
+            case .failure(let error):
+                let reason = Trainer.skipReason(error, path: paths[0])
+                skipped += paths.map { SkippedFile(file: $0, reason: reason) }
+                warn("skipping \(paths.count) negative recording\(paths.count == 1 ? "" : "s") streamed together: \(reason)")
+            }
+        }
+        return NegativeAudio(recordings: results, skipped: skipped)
+    }
+
+    /// The noise sources of `files`, in order, each content once: a folder given twice under
+    /// two names (the checkout's noise and its installed copy) is drawn from as once.
+    static func loadNoise(_ files: [String], warn: (String) -> Void) -> [AugmentationSources.Source] {
+        var seen = Set<String>()
+        return files.compactMap { path -> AugmentationSources.Source? in
+            do {
+                let (samples, warnings) = try AudioReader.load(path: path)
+                warnings.forEach(warn)
+                guard samples.count >= AudioFormat.sampleRate / 2 else {
+                    warn("skipping noise \(path): shorter than 0.5 s")
+                    return nil
+                }
+                let source = AugmentationSources.Source(name: path, samples: samples)
+                return seen.insert(source.hash).inserted ? source : nil
+            } catch {
+                warn("skipping noise \(error)")
+                return nil
+            }
+        }
+    }
+
+    /// Negative audio to surround clips with: the first recordings, up to `limit` samples in all.
+    static func contextSources(_ paths: [String], limit: Int) -> [AugmentationSources.Source] {
+        var sources: [AugmentationSources.Source] = []
+        var total = 0
+        for path in paths where total < limit {
+            guard let reader = try? AudioReader(path: path) else { continue }
+            var audio: [Float] = []
+            while audio.count < limit - total, let chunk = try? reader.read(), !chunk.isEmpty { audio += chunk }
+            audio = Array(audio.prefix(limit - total))
+            guard audio.count >= AudioFormat.sampleRate else { continue }
+            total += audio.count
+            sources.append(AugmentationSources.Source(name: path, samples: audio))
+        }
+        return sources
+    }
+}
