@@ -51,6 +51,15 @@ import Testing
         #expect(EventGate.events(hops: hops, scores: scores, threshold: 0.7, refractory: 16_000) == [3_200, 19_200])
     }
 
+    @Test("a refractory time becomes samples to the nearest, as training, evaluation and detection all count it")
+    func refractorySamples() {
+        #expect(AudioFormat.samples(seconds: 1) == 16_000)
+        #expect(AudioFormat.samples(seconds: 0.3) == 4_800)
+        // 15,999.52 samples: rounded, not truncated.
+        #expect(AudioFormat.samples(seconds: 0.99997) == 16_000)
+        #expect(AudioFormat.samples(seconds: 0.00002) == 0)
+    }
+
     @Test(
         "chunk size does not change detections or scores",
         arguments: [

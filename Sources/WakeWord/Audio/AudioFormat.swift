@@ -5,6 +5,13 @@ public enum AudioFormat {
     /// Input rates accepted by the reader, in Hz: below 8 kHz speech loses what the encoder hears.
     public static let minimumSampleRate = 8_000
     public static let maximumSampleRate = 768_000
+
+    /// `seconds` as a whole number of samples, to the nearest: how training, evaluation and
+    /// detection turn a refractory time into the samples `EventGate` counts, so all three
+    /// count events alike.
+    public static func samples(seconds: Double) -> Int {
+        Int((seconds * Double(sampleRate)).rounded())
+    }
 }
 
 /// Headerless PCM, as `arecord` writes it: little-endian, interleaved.

@@ -59,7 +59,7 @@ public struct Detector: Sendable {
                     smoother: ScoreSmoother(count: models[i].smoothing),
                     gate: EventGate(
                         threshold: thresholds?[i] ?? models[i].threshold,
-                        refractory: Int(((refractory ?? models[i].refractory) * Double(AudioFormat.sampleRate)).rounded())))
+                        refractory: AudioFormat.samples(seconds: refractory ?? models[i].refractory)))
             }
             // A cascade when every model has a screen: the blocks through the deepest screen always run.
             let screens = indices.compactMap { models[$0].screen?.layer }

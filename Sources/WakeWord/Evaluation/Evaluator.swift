@@ -127,7 +127,7 @@ public struct Evaluator: Sendable {
         let record = EvaluationRecord(
             model: model, positives: positiveRecords,
             skipped: skipped,
-            negatives: negativeRecords, refractory: Int((model.refractory * Double(AudioFormat.sampleRate)).rounded()))
+            negatives: negativeRecords, refractory: AudioFormat.samples(seconds: model.refractory))
         if let saveAudio { try record.writeManifest(to: saveAudio) }
         return record
     }

@@ -3,7 +3,7 @@ import Foundation
 /// Stage 3 of `Trainer`: out-of-fold scores, and from them the screen's threshold, the
 /// model's threshold and the false-reject rate expected there.
 extension Trainer {
-    private var refractorySamples: Int { Int((options.refractory * Double(AudioFormat.sampleRate)).rounded()) }
+    private var refractorySamples: Int { AudioFormat.samples(seconds: options.refractory) }
 
     /// K-fold cross-validation over clips and negative chunks together: each fold's head (and
     /// screen) is fitted without that fold, then scores it. The threshold is calibrated on the
