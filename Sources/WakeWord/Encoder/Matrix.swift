@@ -32,6 +32,19 @@ public struct Matrix: Sendable, Equatable {
         Matrix(rows: range.count, columns: columns, values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 
+    /// The listed rows, in order, as a new matrix.
+    func gather(_ rows: [Int]) -> Matrix {
+        var out = Matrix(rows: rows.count, columns: columns)
+        values.withUnsafeBufferPointer { source in
+            out.values.withUnsafeMutableBufferPointer { target in
+                for (i, r) in rows.enumerated() {
+                    for c in 0..<columns { target[i * columns + c] = source[r * columns + c] }
+                }
+            }
+        }
+        return out
+    }
+
     /// Columns `range` as a new matrix.
     public func columns(_ range: Range<Int>) -> Matrix {
         var out = Matrix(rows: rows, columns: range.count)
@@ -52,21 +65,6 @@ public struct Matrix: Sendable, Equatable {
         var out = Matrix(rows: columns, columns: rows)
         for r in 0..<rows {
             for c in 0..<columns { out.values[c * rows + r] = values[r * columns + c] }
-        }
-        return out
-    }
-}
-
-extension Matrix {
-    /// The listed rows, in order, as a new matrix.
-    func gather(_ rows: [Int]) -> Matrix {
-        var out = Matrix(rows: rows.count, columns: columns)
-        values.withUnsafeBufferPointer { source in
-            out.values.withUnsafeMutableBufferPointer { target in
-                for (i, r) in rows.enumerated() {
-                    for c in 0..<columns { target[i * columns + c] = source[r * columns + c] }
-                }
-            }
         }
         return out
     }
