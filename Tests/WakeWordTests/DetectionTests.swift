@@ -92,7 +92,7 @@ import Testing
         }
     }
 
-    @Test("models sharing passes (pools may differ) score together exactly as they would alone")
+    @Test("models sharing passes (pools may differ) score together as alone: the deepest exactly, the rest to rounding")
     func severalModels() throws {
         let encoder = try SharedEncoder.load()
         let a = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 1, layer: 2)
@@ -112,11 +112,18 @@ import Testing
         let models = [a, b, c, d]
         let together = try run(models)
         let alone = try models.indices.flatMap { m in try run([models[m]]).map { HopScore(sample: $0.sample, model: m, score: $0.score) } }
-        let (t, s) = (
-            Set(together.map { "\($0.sample) \($0.model) \($0.score)" }), Set(alone.map { "\($0.sample) \($0.model) \($0.score)" })
-        )
-        #expect(t == s, "only together: \(t.subtracting(s).sorted().prefix(6)); only alone: \(s.subtracting(t).sorted().prefix(6))")
-        #expect(together.count == alone.count)
+        // Alone, a model's block is the deepest its stream runs, computed at the kept positions
+        // only; together, blocks before b's (layer 3) run whole, which rounds differently.
+        let aloneScores = Dictionary(uniqueKeysWithValues: alone.map { ("\($0.sample) \($0.model)", $0.score) })
+        #expect(together.count == alone.count && Set(together.map { "\($0.sample) \($0.model)" }) == Set(aloneScores.keys))
+        for score in together {
+            let other = aloneScores["\(score.sample) \(score.model)"] ?? -1
+            if score.model == 1 {
+                #expect(score.score == other, "model b at \(score.sample)")
+            } else {
+                #expect(abs(score.score - other) < 1e-4, "model \(score.model) at \(score.sample): \(score.score) and \(other)")
+            }
+        }
         // First hops: the longest pool after the first kept position (0.5 s), in whole hops.
         #expect(together.filter { $0.model == 2 }.map(\.sample).min() == 27_200)
         #expect(together.filter { $0.model == 3 }.map(\.sample).min() == 17_600)

@@ -142,6 +142,32 @@ import Testing
         #expect(encoder.outputs(encoder.resume(encoder.begin(mels), through: 4)) == straight[4]!)
     }
 
+    @Test("a last block computing only the kept positions gives what the whole block gives there")
+    func keptPositionsOnly() throws {
+        let encoder = try SharedEncoder.load()
+        let audio = try Clip.load(TestPaths.sample("stream/stream.flac"))
+        let mels = [0, 5].map { LogMel()(Array(audio[($0 * 16_000)..<($0 * 16_000 + 16_000)])) }
+        let whole = encoder.encode(mels, layers: [1, 3, 4])
+        let kept = 25..<50
+        for deepest in [3, 4] {
+            let cheap = encoder.begin(mels, through: 1)
+            let partial = encoder.resume(encoder.resume(cheap, through: deepest - 1), through: deepest, positions: kept)
+            #expect(partial.positions == kept && partial.steps == 50)
+            for (w, rows) in encoder.outputs(partial).enumerated() {
+                let reference = whole[deepest]![w].rows(kept)
+                #expect(rows.rows == 25 && rows.columns == 384)
+                #expect(maxAbsDifference(rows.values, reference.values) < 1e-4, "block \(deepest), window \(w)")
+            }
+            // One window, as a stream runs it: a tapped shallower block is cut to the same positions.
+            let alone = encoder.encode([mels[1]], layers: [1, deepest])
+            let single = encoder.encode(mels[1], layers: [1, deepest], memory: nil, keep: 0, positions: kept)
+            #expect(single.outputs[1]!.rows == 25 && maxAbsDifference(single.outputs[1]!.values, alone[1]![0].rows(kept).values) == 0)
+            #expect(maxAbsDifference(single.outputs[deepest]!.values, alone[deepest]![0].rows(kept).values) < 1e-4)
+            let tail = encoder.outputs(partial, positions: 40..<50)[1]
+            #expect(tail.rows == 10 && maxAbsDifference(tail.values, encoder.outputs(partial)[1].rows(15..<25).values) == 0)
+        }
+    }
+
     @Test("fast erf and exp stay within their documented error of libm")
     func fastMath() {
         var worstErf = 0.0

@@ -24,16 +24,16 @@ struct PositionHistory: Sendable {
         rows = Dictionary(uniqueKeysWithValues: layers.map { ($0, []) })
     }
 
-    /// Appends the positions of stream samples [`from`, `window.upperBound`) from encoder
-    /// outputs of the window `window` (row r of each output covers samples from
-    /// window.lowerBound + 320·r). `from` must be where the history ends.
-    mutating func append(_ outputs: [Int: Matrix], window: Range<Int>, from: Int) {
-        precondition(from == end && from >= window.lowerBound, "history ends at \(end); positions from \(from) do not follow it")
-        let kept = ((from - window.lowerBound) / PositionHistory.unit)..<(window.count / PositionHistory.unit)
+    /// Appends encoder outputs whose row r covers the 320 samples from `from` + 320·r (all
+    /// outputs [n, width] alike). `from` must be where the history ends.
+    mutating func append(_ outputs: [Int: Matrix], from: Int) {
+        precondition(from == end, "history ends at \(end); positions from \(from) do not follow it")
+        let count = outputs.values.first?.rows ?? 0
         for layer in rows.keys {
-            rows[layer]!.append(contentsOf: outputs[layer]!.values[(kept.lowerBound * width)..<(kept.upperBound * width)])
+            precondition(outputs[layer]!.rows == count && outputs[layer]!.columns == width, "outputs of unequal shapes")
+            rows[layer]!.append(contentsOf: outputs[layer]!.values)
         }
-        end = window.upperBound
+        end = from + count * PositionHistory.unit
     }
 
     /// Drops the rows before stream sample `sample` (nothing if they are gone already).

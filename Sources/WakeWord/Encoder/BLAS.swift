@@ -13,16 +13,24 @@ public enum BLAS {
 
     /// y = x·Wᵀ + bias, the layout of a linear layer with weight [out, in]: [x.rows, W.rows].
     public static func linear(_ x: Matrix, weight: Matrix, bias: [Float]) -> Matrix {
-        precondition(x.columns == weight.columns && bias.count == weight.rows, "linear: shapes do not match")
-        var y = Matrix(rows: x.rows, columns: weight.rows)
+        linear(x, weight: weight, bias: bias, outputs: 0..<weight.rows)
+    }
+
+    /// Outputs `outputs` of that layer only (rows of W, entries of bias): [x.rows, outputs.count].
+    public static func linear(_ x: Matrix, weight: Matrix, bias: [Float], outputs: Range<Int>) -> Matrix {
+        precondition(
+            x.columns == weight.columns && bias.count == weight.rows && outputs.lowerBound >= 0
+                && outputs.upperBound <= weight.rows, "linear: shapes do not match")
+        var y = Matrix(rows: x.rows, columns: outputs.count)
         for r in 0..<x.rows {
             y.values.withUnsafeMutableBufferPointer { out in
                 bias.withUnsafeBufferPointer {
-                    out.baseAddress!.advanced(by: r * weight.rows).update(from: $0.baseAddress!, count: bias.count)
+                    out.baseAddress!.advanced(by: r * outputs.count).update(
+                        from: $0.baseAddress! + outputs.lowerBound, count: outputs.count)
                 }
             }
         }
-        gemm(x.all, weight.all, transposeB: true, into: &y, beta: 1)
+        gemm(x.all, weight[rows: outputs, columns: 0..<weight.columns], transposeB: true, into: &y, beta: 1)
         return y
     }
 

@@ -25,12 +25,31 @@ struct EncoderBlock: Sendable {
     /// `x` holds `windows` windows of equal length stacked by rows; attention stays within
     /// each window, plus `memory` when given (one window only). Returns this block's keys and
     /// values of the window's last `keep` positions, the next pass's memory.
+    ///
+    /// With `queries`, only those rows of each window are computed (every row is still a key
+    /// and a value) and `x` becomes [windows · queries.count, width]: the last block a stream
+    /// reads needs no more than the positions it keeps, and skips the query, output and
+    /// feed-forward work of the others.
     @discardableResult
-    func callAsFunction(_ x: inout Matrix, windows: Int, memory: Memory? = nil, keep: Int = 0) -> Memory? {
+    func callAsFunction(_ x: inout Matrix, windows: Int, memory: Memory? = nil, keep: Int = 0, queries: Range<Int>? = nil)
+        -> Memory?
+    {
         precondition(memory == nil || windows == 1, "attention memory serves a single stream")
-        let projected = qkv(attentionNorm(x))
         let width = x.columns
-        let (keys, values) = (projected.columns(width..<(2 * width)), projected.columns((2 * width)..<(3 * width)))
+        let normed = attentionNorm(x)
+        let (projected, keys, values): (Matrix, Matrix, Matrix)
+        if let queries {
+            let steps = x.rows / windows
+            precondition(queries.lowerBound >= 0 && queries.upperBound <= steps, "queries \(queries) outside \(steps) rows")
+            let kept = (0..<windows).flatMap { w in queries.map { w * steps + $0 } }
+            let keysAndValues = qkv(normed, outputs: width..<(3 * width))
+            (keys, values) = (keysAndValues.columns(0..<width), keysAndValues.columns(width..<(2 * width)))
+            projected = qkv(normed.gather(kept), outputs: 0..<width)
+            x = x.gather(kept)
+        } else {
+            projected = qkv(normed)
+            (keys, values) = (projected.columns(width..<(2 * width)), projected.columns((2 * width)..<(3 * width)))
+        }
         let allKeys = memory.map { $0.keys.appending(keys) } ?? keys
         let allValues = memory.map { $0.values.appending(values) } ?? values
         add(output(attention(projected, keys: allKeys, values: allValues, windows: windows)), to: &x)
@@ -43,12 +62,13 @@ struct EncoderBlock: Sendable {
     }
 
     /// Scaled dot-product attention of each head, heads side by side: [rows, width]. Queries
-    /// are the first `width` columns of `qkv`; each window's queries attend to its own rows
-    /// of `keys` and `values`, which for a single window may start with extra (memory) rows.
+    /// are the first `width` columns of `qkv` (`windows` windows of equal length, stacked);
+    /// each window's queries attend to its own rows of `keys` and `values`, which for a single
+    /// window may start with extra (memory) rows.
     /// Head h is the column block h·headWidth ..< (h+1)·headWidth of each (whisper.cpp's
     /// reshape and permute, without copies).
     private func attention(_ qkv: Matrix, keys: Matrix, values: Matrix, windows: Int) -> Matrix {
-        let width = qkv.columns / 3
+        let width = keys.columns
         let headWidth = width / heads
         let steps = qkv.rows / windows
         let context = keys.rows / windows

@@ -39,6 +39,11 @@ struct Linear: Sendable, Equatable {
     func callAsFunction(_ x: Matrix) -> Matrix {
         BLAS.linear(x, weight: weight, bias: bias)
     }
+
+    /// Outputs `outputs` only: [x.rows, outputs.count].
+    func callAsFunction(_ x: Matrix, outputs: Range<Int>) -> Matrix {
+        BLAS.linear(x, weight: weight, bias: bias, outputs: outputs)
+    }
 }
 
 /// Exact GELU (Hendrycks & Gimpel 2016), as torch's default: x · ½(1 + erf(x / √2)), in place

@@ -121,13 +121,17 @@ public struct WhisperEncoder: Sendable {
     /// One streaming pass over a single window: besides its own positions, every block
     /// attends to `memory` (the previous pass's last positions); returns the outputs of
     /// `layers` and the memory for the next pass (this pass's last `keep` positions).
-    public func encode(_ mel: Matrix, layers: Set<Int>, memory: StreamMemory?, keep: Int) -> (outputs: [Int: Matrix], memory: StreamMemory?)
-    {
-        let result = run([mel], layers: layers, memory: memory, keep: keep)
+    ///
+    /// With `positions`, every output holds only those positions ([positions.count, width]),
+    /// and the deepest block computes no others (`resume(_:through:positions:)`).
+    public func encode(
+        _ mel: Matrix, layers: Set<Int>, memory: StreamMemory?, keep: Int, positions: Range<Int>? = nil
+    ) -> (outputs: [Int: Matrix], memory: StreamMemory?) {
+        let result = run([mel], layers: layers, memory: memory, keep: keep, positions: positions)
         return (result.outputs.mapValues { $0[0] }, result.memory)
     }
 
-    private func run(_ mels: [Matrix], layers: Set<Int>, memory: StreamMemory?, keep: Int) -> (
+    private func run(_ mels: [Matrix], layers: Set<Int>, memory: StreamMemory?, keep: Int, positions: Range<Int>? = nil) -> (
         outputs: [Int: [Matrix]], memory: StreamMemory?
     ) {
         precondition(
@@ -136,23 +140,28 @@ public struct WhisperEncoder: Sendable {
         var stream = begin(mels)
         var outputs: [Int: [Matrix]] = [:]
         var kept: [EncoderBlock.Memory] = []
-        for layer in 1...layers.max()! {
-            if let next = advance(&stream, memory: memory?.blocks[layer - 1], keep: keep) { kept.append(next) }
-            if layers.contains(layer) { outputs[layer] = self.outputs(stream) }
+        let deepest = layers.max()!
+        for layer in 1...deepest {
+            let queries = layer == deepest ? positions : nil
+            if let next = advance(&stream, memory: memory?.blocks[layer - 1], keep: keep, queries: queries) { kept.append(next) }
+            if layers.contains(layer) { outputs[layer] = self.outputs(stream, positions: positions) }
         }
         return (outputs, keep > 0 && stream.steps > 0 ? StreamMemory(blocks: kept) : nil)
     }
 
     /// The residual stream partway through the encoder, for a later pass to continue: the
     /// input to block `layer` + 1 (0: the front end's output, after the positions are added),
-    /// `windows` windows of `steps` positions each stacked by rows.
+    /// `windows` windows of `steps` positions each stacked by rows; after a block that
+    /// computed only some positions, those (`positions`), and no block can follow.
     public struct ResidualStream: Sendable {
         /// Blocks run so far (0...L).
         public fileprivate(set) var layer: Int
         public let windows: Int
         /// Positions per window.
         public let steps: Int
-        /// [windows · steps, width].
+        /// The positions of each window the rows hold: 0..<steps until a block keeps fewer.
+        public fileprivate(set) var positions: Range<Int>
+        /// [windows · positions.count, width].
         fileprivate(set) var hidden: Matrix
     }
 
@@ -165,24 +174,34 @@ public struct WhisperEncoder: Sendable {
         return stream
     }
 
-    /// Continues `stream` through blocks `stream.layer` + 1 ... `layer`.
-    public func resume(_ stream: ResidualStream, through layer: Int) -> ResidualStream {
+    /// Continues `stream` through blocks `stream.layer` + 1 ... `layer`. With `positions`
+    /// (of each window), block `layer` computes those positions only: every position is
+    /// still a key and a value, so they are what the whole block gives there, up to float
+    /// rounding, for about 60 % of its work when half the positions are kept. Nothing can
+    /// follow such a block.
+    public func resume(_ stream: ResidualStream, through layer: Int, positions: Range<Int>? = nil) -> ResidualStream {
         var stream = stream
-        resume(&stream, through: layer)
+        resume(&stream, through: layer, positions: positions)
         return stream
     }
 
-    /// [steps, width] for each window: the residual stream after `stream.layer` blocks, as
-    /// `encode(_:layers:)` returns it (after the final LayerNorm when that is block L).
-    public func outputs(_ stream: ResidualStream) -> [Matrix] {
+    /// [positions.count, width] for each window: the residual stream after `stream.layer`
+    /// blocks at `positions` (all it holds when nil), as `encode(_:layers:)` returns it
+    /// (after the final LayerNorm when that is block L).
+    public func outputs(_ stream: ResidualStream, positions: Range<Int>? = nil) -> [Matrix] {
         precondition(stream.layer >= 1, "no block has run")
+        let wanted = positions ?? stream.positions
+        precondition(
+            wanted.lowerBound >= stream.positions.lowerBound && wanted.upperBound <= stream.positions.upperBound,
+            "positions \(wanted) outside the \(stream.positions) the stream holds")
+        let (held, offset) = (stream.positions.count, wanted.lowerBound - stream.positions.lowerBound)
         let x = stream.layer == dimensions.layers ? finalNorm(stream.hidden) : stream.hidden
-        return (0..<stream.windows).map { x.rows(($0 * stream.steps)..<(($0 + 1) * stream.steps)) }
+        return (0..<stream.windows).map { x.rows((($0 * held) + offset)..<(($0 * held) + offset + wanted.count)) }
     }
 
-    private func resume(_ stream: inout ResidualStream, through layer: Int) {
+    private func resume(_ stream: inout ResidualStream, through layer: Int, positions: Range<Int>? = nil) {
         precondition(layer >= stream.layer && layer <= dimensions.layers, "cannot go from block \(stream.layer) to block \(layer)")
-        while stream.layer < layer { advance(&stream, memory: nil, keep: 0) }
+        while stream.layer < layer { advance(&stream, memory: nil, keep: 0, queries: stream.layer + 1 == layer ? positions : nil) }
     }
 
     /// The front end: [windows · steps, width].
@@ -200,15 +219,22 @@ public struct WhisperEncoder: Sendable {
             let offset = w * steps * dimensions.width
             for i in 0..<(steps * dimensions.width) { x.values[offset + i] = h.values[i] + positions.values[i] }
         }
-        return ResidualStream(layer: 0, windows: mels.count, steps: steps, hidden: x)
+        return ResidualStream(layer: 0, windows: mels.count, steps: steps, positions: 0..<steps, hidden: x)
     }
 
-    /// Runs the next block; returns its memory for the next streaming pass (when `keep` > 0).
+    /// Runs the next block, at `queries` only when given; returns its memory for the next
+    /// streaming pass (when `keep` > 0).
     @discardableResult
-    private func advance(_ stream: inout ResidualStream, memory: EncoderBlock.Memory?, keep: Int) -> EncoderBlock.Memory? {
+    private func advance(
+        _ stream: inout ResidualStream, memory: EncoderBlock.Memory?, keep: Int, queries: Range<Int>? = nil
+    ) -> EncoderBlock.Memory? {
+        precondition(stream.positions == 0..<stream.steps, "no block follows one that kept only some positions")
         let block = blocks[stream.layer]
         stream.layer += 1
-        return stream.steps > 0 ? block(&stream.hidden, windows: stream.windows, memory: memory, keep: keep) : nil
+        guard stream.steps > 0 else { return nil }
+        let memory = block(&stream.hidden, windows: stream.windows, memory: memory, keep: keep, queries: queries)
+        if let queries { stream.positions = queries }
+        return memory
     }
 }
 

@@ -25,7 +25,7 @@ struct TrainingFeatures: Sendable {
     var keyBase: String { keyBase(layer: layer) }
 
     private func keyBase(layer: Int) -> String {
-        "\(encoder.identity.contentHash)|layer \(layer)|\(windowing)"
+        "\(encoder.identity.contentHash)|layer \(layer), kept positions only|\(windowing)"
     }
 
     /// Background noise under a negative stream: a source, where in it to start, and the SNR
@@ -66,7 +66,7 @@ struct TrainingFeatures: Sendable {
         let noiseKey = noise.map { "noise \($0.source.hash) at \($0.offset), \($0.snrDB) dB" } ?? "clean"
         let kind = "negative|\(hashes.joined(separator: ","))|\(noiseKey)"
         if let computed = load(kind) { return computed }
-        var stream = FeatureStream(encoder: encoder, windowing: windowing, taps: taps, logMel: logMel)
+        var stream = FeatureStream(encoder: encoder, windowing: windowing, taps: taps, logMel: logMel, screenLayer: screenLayer)
         var scored: [FeatureStream.Pass] = []
         for path in paths {
             let reader = try AudioReader(path: path)
@@ -109,7 +109,7 @@ struct TrainingFeatures: Sendable {
         ].compactMap { $0 }
         let kind = "positive|\(clip.hash)|\(clip.bounds)|\(recipe.key)|\(sources)"
         if let computed = load(kind) { return computed }
-        var stream = FeatureStream(encoder: encoder, windowing: windowing, taps: taps, logMel: logMel)
+        var stream = FeatureStream(encoder: encoder, windowing: windowing, taps: taps, logMel: logMel, screenLayer: screenLayer)
         let passes = stream.push(augmenter.render(clip.samples, bounds: clip.bounds, recipe: recipe))
         let entries = Dictionary(
             uniqueKeysWithValues: taps.map { tap in
