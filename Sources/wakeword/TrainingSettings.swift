@@ -66,7 +66,7 @@ struct TrainingSettings: ParsableArguments {
     @Option(
         name: .customLong("screen-layer"), parsing: .unconditional,
         help:
-            "Encoder block of the cascade's screen: a small head that every pass runs, so that the blocks after it run only where it fires (default 1 when --layer is deeper and there is no --memory; 0: no screen, every pass runs to --layer)."
+            "Encoder block of the cascade's screen: a small head that every pass runs, so that the blocks after it run only where it fires (default 2 when --layer is deeper and there is no --memory; 0: no screen, every pass runs to --layer)."
     )
     var screenLayer: Int?
 

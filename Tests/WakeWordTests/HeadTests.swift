@@ -509,11 +509,11 @@ import Testing
         #expect(try detections(fixture.model, negatives).isEmpty)
     }
 
-    @Test("training fits a block-1 screen and says how much of the negative audio it opened")
+    @Test("training fits a block-2 screen and says how much of the negative audio it opened")
     func trainedScreen() throws {
         let model = try TrainedAlexa.load().model
         let screen = try #require(model.screen)
-        #expect(screen.layer == 1 && model.layer == 3 && screen.head.inputs == model.head.inputs)
+        #expect(screen.layer == 2 && model.layer == 3 && screen.head.inputs == model.head.inputs)
         let opened = try #require(model.training.screenOpenedPasses)
         #expect(opened > 0 && opened < 1, "\(opened)")
     }

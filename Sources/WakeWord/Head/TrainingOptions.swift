@@ -89,10 +89,13 @@ public struct TrainingOptions: Sendable {
     /// mostly hears sounds. It costs about 2.5 times block 1 per pass.
     public static let defaultLayer = 3
 
-    /// The block a cascade's screen reads (`Screen`): every pass runs the encoder through it,
-    /// the blocks after it only where the screen opens the pass. nil, or a block at or after
-    /// `layer`, or a windowing with attention memory: no screen, the head runs on every hop.
-    public var screenLayer: Int? = 1
+    /// The block a cascade's screen reads (`Screen`): every pass runs the encoder through it
+    /// (that block at the kept positions only), the blocks after it only where the screen
+    /// opens the pass. nil, or a block at or after `layer`, or a windowing with attention
+    /// memory: no screen, the head runs on every hop. Block 2 by measurement: it tells words
+    /// apart so much better than block 1 that its screens open few passes in speech, so four
+    /// models cost little more than one (Benchmarks/RESULTS.md).
+    public var screenLayer: Int? = 2
     /// The held-out words the head detects (augmented copies of the clips, as for
     /// `expectedFRR`) for which the screen's threshold opens a pass where the head fires,
     /// before `screenMargin`.
