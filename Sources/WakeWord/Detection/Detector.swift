@@ -5,10 +5,11 @@
 /// model of a group has a `Screen`, the group is a cascade: each pass runs the encoder through
 /// the screens' block, and the rest only where a screen opens the pass. A model with a screen
 /// scores only the passes its own screen opens, as alone and as training calibrated it: its
-/// scores and detections do not depend on which other models run beside it. (The deepest
-/// block a stream runs computes only the positions passes keep; a model reading a block that
-/// another model's deeper one follows gets the whole block's values there, equal up to float
-/// rounding, about 1e-6.) Memory is constant in the input length.
+/// scores and detections do not depend on which other models run beside it, but for
+/// rounding: the deepest block a stream runs computes only the positions passes keep, so a
+/// model reading a block that another model's deeper one follows gets the whole block's
+/// values there, equal to about 1e-6; a screen logit or a score within that of its threshold
+/// can decide the other way. Memory is constant in the input length.
 ///
 ///     var detector = try Detector(models: [model], encoder: encoder)
 ///     for chunk in chunks { for d in detector.process(chunk) { print(d.time, d.model) } }

@@ -1,6 +1,7 @@
 /// The path from samples to head inputs, shared by detection and training so both see the
 /// same features: the stream is cut into encoder passes by a `WindowSchedule`; each pass
-/// goes through log-mel and the encoder once and appends the positions it keeps to a short
+/// goes through log-mel and the encoder (a cascade's opened pass runs the screen's block
+/// twice, below) and appends the positions it keeps to a short
 /// `PositionHistory`; at every hop the history is averaged over each pool length before the
 /// hop. Memory is bounded by one window of samples and the longest pool of positions. Heads
 /// reading different layers or pooling differently (`taps`) share the passes.
@@ -12,8 +13,9 @@
 /// are exactly what a stream without a cascade computes.
 ///
 /// The deepest block a pass runs (the screen's on a pass nobody opens) computes only the
-/// positions the pass keeps (its last `stride`; `WhisperEncoder.resume(_:through:positions:)`),
-/// about 40 % of that block's work saved; the taps before it are the whole blocks' rows there.
+/// positions the pass keeps (its last `stride`, less on a finished stream's final pass;
+/// `WhisperEncoder.resume(_:through:positions:)`), about 40 % of that block's work saved; the
+/// taps before it are the whole blocks' rows there.
 /// Training streams as a cascade that opens every pass, so its screen and head read exactly
 /// what detection computes.
 ///

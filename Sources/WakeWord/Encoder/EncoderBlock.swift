@@ -38,9 +38,12 @@ struct EncoderBlock: Sendable {
         let width = x.columns
         let normed = attentionNorm(x)
         let (projected, keys, values): (Matrix, Matrix, Matrix)
-        if let queries {
-            let steps = x.rows / windows
-            precondition(queries.lowerBound >= 0 && queries.upperBound <= steps, "queries \(queries) outside \(steps) rows")
+        let steps = x.rows / windows
+        precondition(
+            queries.map { $0.lowerBound >= 0 && $0.upperBound <= steps } ?? true,
+            "queries \(String(describing: queries)) outside \(steps) rows")
+        // Every row a query (attention memory keeps whole windows): the whole block.
+        if let queries, queries != 0..<steps {
             let kept = (0..<windows).flatMap { w in queries.map { w * steps + $0 } }
             let keysAndValues = qkv(normed, outputs: width..<(3 * width))
             (keys, values) = (keysAndValues.columns(0..<width), keysAndValues.columns(width..<(2 * width)))
