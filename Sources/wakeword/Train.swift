@@ -84,10 +84,11 @@ struct Train: ParsableCommand {
             "wrote \(output): \"\(outcome.model.name)\", layer \(outcome.model.layer), \(outcome.model.head.kind) head, \(outcome.model.windowing)"
         )
         if let screen = outcome.model.screen, let opened = summary.screenOpenedPasses {
+            let layer = outcome.model.layer
+            let deep = screen.layer + 1 == layer ? "block \(layer)" : "blocks \(screen.layer + 1) to \(layer)"
             print(
-                String(
-                    format: "screen: block %d; blocks %d to %d ran on %.1f%% of the negative audio's passes in cross-validation",
-                    screen.layer, screen.layer + 1, outcome.model.layer, 100 * opened))
+                "screen: block \(screen.layer); \(deep) ran on "
+                    + String(format: "%.1f%% of the negative audio's passes in cross-validation", 100 * opened))
         }
         print(
             String(
