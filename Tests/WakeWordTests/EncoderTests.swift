@@ -127,11 +127,16 @@ import Testing
         #expect(encoder.encode(Matrix(rows: 4, columns: 0), layer: 1).rows == 0)
     }
 
+    /// Log-mels of two 1 s windows of the demo stream, at 0 s and 5 s.
+    private static func streamWindows() throws -> [Matrix] {
+        let audio = try Clip.load(TestPaths.sample("stream/stream.flac"))
+        return [0, 5].map { LogMel()(Array(audio[($0 * 16_000)..<($0 * 16_000 + 16_000)])) }
+    }
+
     @Test("stopping after a block and continuing later equals one pass straight through")
     func resumeEqualsStraightThrough() throws {
         let encoder = try SharedEncoder.load()
-        let audio = try Clip.load(TestPaths.sample("stream/stream.flac"))
-        let mels = [0, 5].map { LogMel()(Array(audio[($0 * 16_000)..<($0 * 16_000 + 16_000)])) }
+        let mels = try EncoderTests.streamWindows()
         let straight = encoder.encode(mels, layers: [1, 3, 4])
         let cheap = encoder.begin(mels, through: 1)
         #expect(cheap.layer == 1 && cheap.windows == 2 && cheap.steps == 50)
@@ -145,12 +150,11 @@ import Testing
     @Test("a last block computing only the kept positions gives what the whole block gives there")
     func keptPositionsOnly() throws {
         let encoder = try SharedEncoder.load()
-        let audio = try Clip.load(TestPaths.sample("stream/stream.flac"))
-        let mels = [0, 5].map { LogMel()(Array(audio[($0 * 16_000)..<($0 * 16_000 + 16_000)])) }
+        let mels = try EncoderTests.streamWindows()
         let whole = encoder.encode(mels, layers: [1, 3, 4])
         let kept = 25..<50
+        let cheap = encoder.begin(mels, through: 1)
         for deepest in [3, 4] {
-            let cheap = encoder.begin(mels, through: 1)
             let partial = encoder.resume(encoder.resume(cheap, through: deepest - 1), through: deepest, positions: kept)
             #expect(partial.positions == kept && partial.steps == 50)
             for (w, rows) in encoder.outputs(partial).enumerated() {
