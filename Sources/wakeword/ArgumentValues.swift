@@ -3,4 +3,5 @@ import WakeWord
 
 // The library's choices as command-line values: parsed from their raw values, listed in help.
 extension TriggerHead.Kind: ExpressibleByArgument {}
+extension TrainingOptions.FinalHead: ExpressibleByArgument {}
 extension RawAudioFormat.Encoding: ExpressibleByArgument {}

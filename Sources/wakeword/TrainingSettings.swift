@@ -11,8 +11,13 @@ struct TrainingSettings: ParsableArguments {
     )
     var layer: Int?
 
-    @Option(help: "Head on top of the encoder: mlp (one hidden layer of 32) or linear.")
+    @Option(help: "Head on top of the encoder: mlp (one hidden layer) or linear.")
     var head: TriggerHead.Kind = TrainingOptions().head
+
+    @Option(
+        parsing: .unconditional,
+        help: "Hidden units of each mlp head fitted (1...\(TrainingOptions.maximumHidden)).")
+    var hidden: Int = TrainingOptions().hidden
 
     @Option(parsing: .unconditional, help: "Augmented copies of each positive clip.")
     var copies: Int = TrainingOptions().copiesPerClip
@@ -59,9 +64,16 @@ struct TrainingSettings: ParsableArguments {
     @Option(
         parsing: .unconditional,
         help:
-            "Heads fitted from different seeds and averaged into the model's head (1...\(TrainingOptions.maximumEnsemble); each adds about 100 KB to the model); more are steadier and slower to train."
+            "Heads fitted from different seeds and averaged into the model's head (1...\(TrainingOptions.maximumEnsemble); each adds about 50 KB to the model; several are refitted on everything rather than averaged over the folds); more are steadier and slower to train."
     )
     var ensemble: Int = TrainingOptions().ensemble
+
+    @Option(
+        name: .customLong("final-head"), parsing: .unconditional,
+        help:
+            "The model's head once cross-validation has set the threshold: fold-average, the folds' heads averaged (the heads the threshold was calibrated on), or refit, fitted again on everything (default: fold-average, refit with --ensemble above 1)."
+    )
+    var finalHead: TrainingOptions.FinalHead?
 
     @Option(
         name: .customLong("screen-layer"), parsing: .unconditional,
@@ -75,12 +87,18 @@ struct TrainingSettings: ParsableArguments {
 
     func validate() throws {
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
+        guard (1...TrainingOptions.maximumHidden).contains(hidden) else {
+            throw ValidationError("--hidden must be from 1 to \(TrainingOptions.maximumHidden) units")
+        }
         let maximumSmoothing = TrainingOptions.maximumSmoothing(hop: Windowing.standard.hop)
         guard (1...maximumSmoothing).contains(smoothing) else {
             throw ValidationError("--smoothing must be from 1 to \(maximumSmoothing) hops")
         }
         guard (1...TrainingOptions.maximumEnsemble).contains(ensemble) else {
             throw ValidationError("--ensemble must be from 1 to \(TrainingOptions.maximumEnsemble) heads")
+        }
+        guard finalHead != .foldAverage || ensemble == 1 else {
+            throw ValidationError("--final-head fold-average averages one head per fold: use it with --ensemble 1")
         }
         let layer = self.layer ?? TrainingOptions.defaultLayer
         guard screenLayer.map({ $0 == 0 || (1..<layer).contains($0) }) ?? true else {
@@ -107,6 +125,7 @@ struct TrainingSettings: ParsableArguments {
         var options = TrainingOptions()
         options.layer = layer
         options.head = head
+        options.hidden = hidden
         options.copiesPerClip = copies
         options.replacementsPerClip = replacements
         options.noisyNegatives = noisyNegatives
@@ -114,6 +133,7 @@ struct TrainingSettings: ParsableArguments {
         options.seed = seed
         options.smoothing = smoothing
         options.ensemble = ensemble
+        options.finalHead = finalHead
         if let screenLayer { options.screenLayer = screenLayer == 0 ? nil : screenLayer }
         options.windowing = windowing
         return options

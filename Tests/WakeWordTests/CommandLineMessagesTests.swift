@@ -43,13 +43,30 @@ import Testing
             ])
             #expect(run.status == 64 && run.stderrLines.first == "Error: --smoothing must be from 1 to 4 hops", "\(value): \(run.stderr)")
         }
-        // Averaged heads: 1 to 8 (each adds about 100 KB to the model).
+        // Averaged heads: 1 to 8 (each adds about 50 KB to the model).
         for value in ["0", "9", "-1"] {
             let run = try runTool([
                 "train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword", "--ensemble", value,
             ])
             #expect(run.status == 64 && run.stderrLines.first == "Error: --ensemble must be from 1 to 8 heads", "\(value): \(run.stderr)")
         }
+        // Hidden units of each head: 1 to 128.
+        for value in ["0", "129"] {
+            let run = try runTool([
+                "train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword", "--hidden", value,
+            ])
+            #expect(run.status == 64 && run.stderrLines.first == "Error: --hidden must be from 1 to 128 units", "\(value): \(run.stderr)")
+        }
+        // The folds' average holds one head per fold; several heads per fit need a refit.
+        let averaged = try runTool([
+            "train", "--positive", TestPaths.sample("alexa/train"), "--output", "/tmp/never.wakeword", "--ensemble", "2",
+            "--final-head", "fold-average",
+        ])
+        #expect(
+            averaged.status == 64
+                && averaged.stderrLines.first
+                    == "Error: --final-head fold-average averages one head per fold: use it with --ensemble 1",
+            "\(averaged.stderr)")
         // Pool lengths: 0.02 to 3 s, no two the same once rounded to whole encoder positions (20 ms).
         for arguments in [
             ["--pools", "0"], ["--pools", "1", "4"], ["--pools", "1", "1"], ["--pools", "0.3", "0.305"],

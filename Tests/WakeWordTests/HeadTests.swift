@@ -85,17 +85,7 @@ import Testing
 
     @Test("training's averaged head is the average of members fitted from seeds drawn in order, on one thread or two alike")
     func trainerEnsemble() throws {
-        // A small separable set: 3 negative streams and 6 scenes of 2 clips, 8 features a row.
-        var generator = SplitMix64(seed: 11)
-        func entry(rows: Int, label: Float) -> FeatureCache.Entry {
-            let values = (0..<(rows * 8)).map { i in Float.random(in: -1...1, using: &generator) + (i % 8 == 0 ? 2 * label : 0) }
-            return FeatureCache.Entry(
-                hops: (1...rows).map { $0 * 1_600 }, labels: [Float](repeating: label, count: rows),
-                features: Matrix(rows: rows, columns: 8, values: values), samples: rows * 1_600)
-        }
-        let negatives = (0..<3).map { NegativeRecording(paths: ["n\($0)"], entry: entry(rows: 40, label: 0), cached: false) }
-        let scenes = (0..<6).map { LabelledScene(entry: entry(rows: 4, label: 1), clip: $0 % 2, isFair: true) }
-        let set = TrainingSet(negatives: negatives, scenes: scenes, clips: 2, folds: 2, hop: 1_600, generator: &generator)
+        let set = HeadTests.separableSet()
         let encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper().data, path: "m.bin"))
         var options = TrainingOptions()
         (options.ensemble, options.hidden, options.fitting.epochs) = (3, 4, 3)
@@ -115,6 +105,51 @@ import Testing
         }
         #expect(members[0] != members[1])
         #expect(TriggerHead.averaging(members) == averaged)
+    }
+
+    @Test("cross-validation's fold heads are fitted without their fold, standardised alike on every row, and average")
+    func foldHeads() throws {
+        let set = HeadTests.separableSet()
+        let encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper().data, path: "m.bin"))
+        var options = TrainingOptions()
+        (options.hidden, options.fitting.epochs) = (4, 3)
+        #expect(options.resolvedFinalHead == .foldAverage)
+        let trainer = Trainer(encoder: encoder, options: options)
+        var cvGenerator = SplitMix64(seed: 9)
+        let validated = try trainer.crossValidate(
+            set, screenSet: nil, windowing: .standard, generator: &cvGenerator, progress: { _ in }, isCancelled: { false })
+        #expect(validated.foldHeads.count == 2 && validated.foldScreens.isEmpty)
+        var expected = SplitMix64(seed: 9)
+        for fold in 0..<2 {
+            let head = trainer.fitMember(
+                set, rows: set.rows(excluding: fold), standardisingOn: set.rows(excluding: nil), generator: &expected)
+            #expect(validated.foldHeads[fold] == head)
+        }
+        #expect(validated.foldHeads[0] != validated.foldHeads[1])
+        #expect(TriggerHead.averaging(validated.foldHeads).hidden == 8)
+        // Several heads per fit are refitted unless a fold average is asked for, which refuses them.
+        (options.ensemble, options.layer) = (2, 2)
+        #expect(options.resolvedFinalHead == .refit)
+        options.finalHead = .foldAverage
+        #expect(throws: WakeWordError.invalidInput("a fold-average head averages one head per fold: use it with ensemble 1")) {
+            try Trainer(encoder: encoder, options: options).train(
+                TrainingInput(positives: ["/nonexistent.wav"], negatives: ["/nonexistent.wav"]))
+        }
+    }
+
+    /// A small separable training set: 3 negative streams of 40 rows and 6 scenes of 4 rows
+    /// from 2 clips, 8 features a row (the first shifted by 2 in positives), 2 folds.
+    static func separableSet() -> TrainingSet {
+        var generator = SplitMix64(seed: 11)
+        func entry(rows: Int, label: Float) -> FeatureCache.Entry {
+            let values = (0..<(rows * 8)).map { i in Float.random(in: -1...1, using: &generator) + (i % 8 == 0 ? 2 * label : 0) }
+            return FeatureCache.Entry(
+                hops: (1...rows).map { $0 * 1_600 }, labels: [Float](repeating: label, count: rows),
+                features: Matrix(rows: rows, columns: 8, values: values), samples: rows * 1_600)
+        }
+        let negatives = (0..<3).map { NegativeRecording(paths: ["n\($0)"], entry: entry(rows: 40, label: 0), cached: false) }
+        let scenes = (0..<6).map { LabelledScene(entry: entry(rows: 4, label: 1), clip: $0 % 2, isFair: true) }
+        return TrainingSet(negatives: negatives, scenes: scenes, clips: 2, folds: 2, hop: 1_600, generator: &generator)
     }
 
     @Test("the number of averaged heads is stored only when more than one")
@@ -437,9 +472,10 @@ import Testing
         // 2 per hour: just above the third-highest peak, and exactly two events there.
         let two = calibration.threshold(forFAPerHour: 2)
         #expect(!two.extrapolated && two.logit == Float(3).nextUp && two.observedEvents == 2 && two.expectedFAPerHour == 2)
-        // 0.5 per hour needs extrapolation beyond the highest peak.
+        // 0.5 per hour needs extrapolation beyond the highest peak: six peaks (the first hop's
+        // -5 too), u = -5, b = 5 / 40, so u + ln(5 / 0.5) / b.
         let half = calibration.threshold(forFAPerHour: 0.5)
-        #expect(half.extrapolated && half.logit > 5 && half.observedEvents == 0)
+        #expect(half.extrapolated && abs(Double(half.logit) - (-5 + log(10) * 8)) < 1e-4 && half.observedEvents == 0)
         // At a given logit the rates are counted: logit 2 lets the peaks 2...5 through.
         let lowered = calibration.result(atLogit: 2)
         #expect(!lowered.extrapolated && lowered.observedEvents == 4 && lowered.expectedFAPerHour == 4 && !lowered.limitedByFalseRejects)
@@ -449,6 +485,23 @@ import Testing
         let capped = calibration.lowered(toLogit: 5.5, target: 0.5)
         #expect(capped.limitedByFalseRejects && capped.observedEvents == 0 && capped.expectedFAPerHour == 0.5)
         #expect(calibration.lowered(toLogit: 2, target: 0.5).expectedFAPerHour == 4)
+    }
+
+    @Test("extrapolation rests on the 30 highest peaks: u + ln(K / allowed) / b, by hand")
+    func calibrationTail() {
+        // One hour, 31 isolated peaks at logits 3.0, 2.9, ..., 0.0 over hops at -5.
+        let hops = (1...36_000).map { $0 * 1_600 }
+        var logits = [Float](repeating: -5, count: hops.count)
+        for i in 0...30 { logits[1_000 + 1_000 * i] = Float(30 - i) / 10 }
+        let calibration = Calibration(streams: [.init(hops: hops, logits: logits)], hours: 1, refractory: 16_000)
+        // u = 0, the 30 peaks above it exceed it by 46.5 in all: b = 30 / 46.5; 0.5 allowed events.
+        let expected = log(30 / 0.5) / (30 / 46.5)
+        let half = calibration.threshold(forFAPerHour: 0.5)
+        #expect(half.extrapolated && abs(Double(half.logit) - expected) < 1e-4 && half.observedEvents == 0)
+        #expect(half.expectedFAPerHour == 0.5)
+        // Half the target rate: ln 2 / b further out.
+        let quarter = calibration.threshold(forFAPerHour: 0.25)
+        #expect(abs(Double(quarter.logit - half.logit) - log(2) * 46.5 / 30) < 1e-4)
     }
 
     @Test("the feature cache returns what was stored and treats damage as a miss")
@@ -514,6 +567,10 @@ import Testing
         let model = try TrainedAlexa.load().model
         let screen = try #require(model.screen)
         #expect(screen.layer == 2 && model.layer == 3 && screen.head.inputs == model.head.inputs)
+        // Head and screen: the folds' heads averaged, one per fold.
+        let folds = TrainingOptions().folds
+        #expect(model.training.averagedHeads == folds)
+        #expect(model.head.hidden == folds * TrainingOptions().hidden && screen.head.hidden == model.head.hidden)
         let opened = try #require(model.training.screenOpenedPasses)
         #expect(opened > 0 && opened < 1, "\(opened)")
     }

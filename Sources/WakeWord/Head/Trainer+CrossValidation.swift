@@ -23,12 +23,25 @@ extension Trainer {
         var chunks: [HeldOut] = []
         var scenes: [HeldOut] = []
         var screenGenerator = SplitMix64(seed: options.seed, purpose: "screen")
+        var foldHeads: [TriggerHead] = []
+        var foldScreens: [TriggerHead] = []
+        // Heads to be averaged share one standardisation: all the rows' (it uses no labels).
+        let averaged = options.resolvedFinalHead == .foldAverage
         for fold in 0..<set.folds {
             if isCancelled() { throw WakeWordError.interrupted }
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
-            let head = try fitHead(set, rows: set.rows(excluding: fold), generator: &generator)
+            let head = try fitHead(
+                set, rows: set.rows(excluding: fold), standardisingOn: averaged ? set.rows(excluding: nil) : nil,
+                generator: &generator)
+            foldHeads.append(head)
             var screenHead: TriggerHead?
-            if let screenSet { screenHead = fitMember(screenSet, rows: screenSet.rows(excluding: fold), generator: &screenGenerator) }
+            if let screenSet {
+                let fitted = fitMember(
+                    screenSet, rows: screenSet.rows(excluding: fold),
+                    standardisingOn: averaged ? screenSet.rows(excluding: nil) : nil, generator: &screenGenerator)
+                screenHead = fitted
+                foldScreens.append(fitted)
+            }
             func heldOut(_ rows: Range<Int>, hops: [Int]) -> HeldOut {
                 var screenLogits: [Float]?
                 if let screenSet, let screenHead { screenLogits = screenSet.logits(screenHead, rows: Array(rows)) }
@@ -66,7 +79,7 @@ extension Trainer {
         let opened = screenThreshold.map { Screen.openedFraction(traces, threshold: $0, windowing: windowing) }
         return CrossValidation(
             calibration: result, expectedFRR: bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count),
-            screenThreshold: screenThreshold, screenOpened: opened)
+            screenThreshold: screenThreshold, screenOpened: opened, foldHeads: foldHeads, foldScreens: foldScreens)
     }
 
     /// The threshold calibrated on the held-out negative chunks' decision scores with every
@@ -130,13 +143,16 @@ extension Trainer {
         return (complete.isEmpty ? positive : complete).map { smoothed[$0].logit }.max()
     }
 
-    /// The thresholds cross-validation chose, the fraction of held-out scenes missed, and
-    /// the fraction of negative passes the screen opened.
+    /// The thresholds cross-validation chose, the fraction of held-out scenes missed, the
+    /// fraction of negative passes the screen opened, and the heads (and screens) it fitted,
+    /// one per fold.
     struct CrossValidation {
         let calibration: Calibration.Result
         let expectedFRR: Double
         let screenThreshold: Float?
         let screenOpened: Double?
+        let foldHeads: [TriggerHead]
+        let foldScreens: [TriggerHead]
     }
 
 }

@@ -15,7 +15,8 @@ import Foundation
 /// 4. Threshold: K-fold cross-validation over clips and negative audio together gives every
 ///    negative hop and every scene an out-of-fold score; the threshold is calibrated on the
 ///    negative ones for `targetFAPerHour`, and the false-reject rate there is estimated on
-///    the scenes. The final head is then fitted on everything.
+///    the scenes. The model's head is the folds' heads averaged, or one fitted again on
+///    everything (`TrainingOptions.finalHead`).
 ///
 /// Stages 2 and 3 are in Trainer+TrainingSet.swift and Trainer+CrossValidation.swift.
 ///
@@ -50,6 +51,12 @@ public struct Trainer: Sendable {
         guard (1...TrainingOptions.maximumEnsemble).contains(options.ensemble) else {
             throw WakeWordError.invalidInput(
                 "ensemble \(options.ensemble) is outside 1...\(TrainingOptions.maximumEnsemble) heads")
+        }
+        guard (1...TrainingOptions.maximumHidden).contains(options.hidden) else {
+            throw WakeWordError.invalidInput("hidden \(options.hidden) is outside 1...\(TrainingOptions.maximumHidden) units")
+        }
+        guard options.resolvedFinalHead == .refit || options.ensemble == 1 else {
+            throw WakeWordError.invalidInput("a fold-average head averages one head per fold: use it with ensemble 1")
         }
         guard !input.positives.isEmpty else { throw WakeWordError.invalidInput("no positive clips given") }
         guard !input.negatives.isEmpty else { throw WakeWordError.invalidInput("no negative audio given") }
@@ -92,14 +99,23 @@ public struct Trainer: Sendable {
             isCancelled: isCancelled)
         let (calibration, frr) = (validated.calibration, validated.expectedFRR)
 
-        // 4. The head (and screen), on everything.
+        // 4. The head (and screen): the folds' heads averaged, or one fitted on everything.
         progress(TrainingProgress(stage: .fitting, done: set.folds, total: set.folds + 1))
-        let head = try fitHead(set, rows: set.rows(excluding: nil), generator: &generator)
+        let head: TriggerHead
         var screen: Screen?
-        if let screenSet = built.screenSet, let threshold = validated.screenThreshold, let screenLayer = features.screenLayer {
-            var screenGenerator = SplitMix64(seed: options.seed, purpose: "screen")
-            let screenHead = fitMember(screenSet, rows: screenSet.rows(excluding: nil), generator: &screenGenerator)
-            screen = Screen(layer: screenLayer, head: screenHead, threshold: threshold)
+        switch options.resolvedFinalHead {
+        case .foldAverage:
+            head = TriggerHead.averaging(validated.foldHeads)
+            if let threshold = validated.screenThreshold, let screenLayer = features.screenLayer, !validated.foldScreens.isEmpty {
+                screen = Screen(layer: screenLayer, head: TriggerHead.averaging(validated.foldScreens), threshold: threshold)
+            }
+        case .refit:
+            head = try fitHead(set, rows: set.rows(excluding: nil), generator: &generator)
+            if let screenSet = built.screenSet, let threshold = validated.screenThreshold, let screenLayer = features.screenLayer {
+                var screenGenerator = SplitMix64(seed: options.seed, purpose: "screen")
+                let screenHead = fitMember(screenSet, rows: screenSet.rows(excluding: nil), generator: &screenGenerator)
+                screen = Screen(layer: screenLayer, head: screenHead, threshold: threshold)
+            }
         }
         progress(TrainingProgress(stage: .fitting, done: set.folds + 1, total: set.folds + 1))
 
@@ -112,7 +128,8 @@ public struct Trainer: Sendable {
         summary.calibrationSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
         summary.trainingExamples = set.features.rows
         summary.seed = options.seed
-        summary.averagedHeads = options.ensemble > 1 ? options.ensemble : nil
+        summary.averagedHeads =
+            options.resolvedFinalHead == .foldAverage ? validated.foldHeads.count : (options.ensemble > 1 ? options.ensemble : nil)
         summary.screenOpenedPasses = validated.screenOpened
         summary.date = ISO8601DateFormatter().string(from: Date())
         summary.targetFAPerHour = options.targetFAPerHour
@@ -142,25 +159,32 @@ public struct Trainer: Sendable {
     /// Fits `options.ensemble` heads on `rows`, each from its own seed drawn from `generator`,
     /// on `options.threads` threads, and returns their average (`TriggerHead.averaging`); one
     /// head is fitted from `generator` itself.
-    func fitHead(_ set: TrainingSet, rows: [Int], generator: inout SplitMix64) throws -> TriggerHead {
-        guard options.ensemble > 1 else { return fitMember(set, rows: rows, generator: &generator) }
+    func fitHead(
+        _ set: TrainingSet, rows: [Int], standardisingOn standardising: [Int]? = nil, generator: inout SplitMix64
+    ) throws -> TriggerHead {
+        guard options.ensemble > 1 else {
+            return fitMember(set, rows: rows, standardisingOn: standardising, generator: &generator)
+        }
         let seeds = (0..<options.ensemble).map { _ in generator.next() }
         let members = try Parallel.map(seeds, threads: options.threads) { seed in
             var generator = SplitMix64(seed: seed)
-            return fitMember(set, rows: rows, generator: &generator)
+            return fitMember(set, rows: rows, standardisingOn: standardising, generator: &generator)
         }
         return TriggerHead.averaging(members)
     }
 
     /// Fits one head on `rows`: balanced classes, then a second fit with the hardest negatives
-    /// weighted up.
-    func fitMember(_ set: TrainingSet, rows: [Int], generator: inout SplitMix64) -> TriggerHead {
+    /// weighted up. Its inputs are standardised on `standardising` (default `rows`): heads to
+    /// be averaged share one standardisation.
+    func fitMember(
+        _ set: TrainingSet, rows: [Int], standardisingOn standardising: [Int]? = nil, generator: inout SplitMix64
+    ) -> TriggerHead {
         let labels = rows.map { set.labels[$0] }
         let positives = labels.reduce(0, +)
         let negatives = Float(labels.count) - positives
         var weights = labels.map { $0 == 1 ? negatives / max(positives, 1) : 1 }
         var head = TriggerHead(kind: options.head, inputs: set.features.columns, hidden: options.hidden, generator: &generator)
-        head.standardise(on: set.features, rows: rows)
+        head.standardise(on: set.features, rows: standardising ?? rows)
         head = options.fitting.fit(head, features: set.features, rows: rows, labels: labels, weights: weights, generator: &generator).head
 
         let logits = set.logits(head, rows: rows)
