@@ -58,7 +58,9 @@ struct ModelDescription {
                     + "; \(ModelDescription.seconds(model.refractory)) refractory"))
         if let screen = model.screen {
             let deep = screen.layer + 1 == model.layer ? "block \(model.layer)" : "blocks \(screen.layer + 1) to \(model.layer)"
-            let head = ModelDescription.describe(screen.head, averaging: nil)
+            // The folds' average averages the screens too (as wide as the head); a refit fits one.
+            let averaged = screen.head.kind == .mlp && screen.head.hidden == model.head.hidden
+            let head = ModelDescription.describe(screen.head, averaging: averaged ? training.averagedHeads : nil)
             let opened =
                 training.screenOpenedPasses.map { String(format: " (%.1f %% of the negative audio's in training)", 100 * $0) } ?? ""
             fields.append(

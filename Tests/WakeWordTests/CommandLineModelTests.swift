@@ -14,6 +14,35 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
     }
 
+    @Test("info: a folds' average says so for the head and the screen; a refitted screen beside averaged heads is one")
+    func infoAveraged() throws {
+        let fixture = try Fixture()
+        defer { fixture.cleanUp() }
+        let encoder = try SharedEncoder.load()
+        var generator = SplitMix64(seed: 5)
+        let inputs = encoder.dimensions.width * Windowing.standard.pools.count
+        var model = try DetectionTests.randomModel(encoder: encoder, threshold: 0.9, seed: 6, layer: 3)
+        model.head = TriggerHead(kind: .mlp, inputs: inputs, hidden: 80, generator: &generator)
+        model.training.averagedHeads = 5
+        model.screen = Screen(layer: 2, head: TriggerHead(kind: .mlp, inputs: inputs, hidden: 80, generator: &generator), threshold: -3)
+        let path = "\(fixture.directory)/folds.wakeword"
+        try ModelFile.write(model, to: path)
+        func line(_ label: String) throws -> String {
+            let run = try runTool(["info", path])
+            #expect(run.status == 0, "\(run.stderr)")
+            return run.stdout.split(separator: "\n").first { $0.hasPrefix("  \(label):") }.map(String.init) ?? ""
+        }
+        #expect(try line("detection").contains("encoder block 3, the average of 5 mlp heads (16 hidden units each);"))
+        #expect(try line("screen").contains("encoder block 2, the average of 5 mlp heads (16 hidden units each), logit -3.00;"))
+        // Four heads refitted (--ensemble 4) beside one screen of 16 units.
+        model.head = TriggerHead(kind: .mlp, inputs: inputs, hidden: 64, generator: &generator)
+        model.training.averagedHeads = 4
+        model.screen = Screen(layer: 2, head: TriggerHead(kind: .mlp, inputs: inputs, hidden: 16, generator: &generator), threshold: -3)
+        try ModelFile.write(model, to: path)
+        #expect(try line("detection").contains("the average of 4 mlp heads (16 hidden units each);"))
+        #expect(try line("screen").contains("encoder block 2, an mlp head (16 hidden units), logit -3.00;"))
+    }
+
     @Test("info: the header in words and as JSON, values as trained")
     func info() throws {
         let fixture = try Fixture()

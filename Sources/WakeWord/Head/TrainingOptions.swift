@@ -51,14 +51,12 @@ public struct TrainingOptions: Sendable {
         max(1, (Augmenter.positiveSpan.upperBound - Augmenter.positiveSpan.lowerBound) / hop)
     }
     /// Heads fitted from different seeds and averaged into the model's one head
-    /// (`TriggerHead.averaging`), in cross-validation as in the final fit; 1 fits one. One
-    /// head's fit depends on its seed as much as on any choice measured. Over five protocol
-    /// runs (three words, two seeds, 20 clips) four heads missed 27.7 percentage points of the
-    /// words in all where single heads missed 37.5, and fired 0 times in noisy speech where
-    /// single heads fired 4 times; the demo's model (8.4 h of negatives) found all four words of
-    /// the labelled stream where one head found three. It is not the default yet: trained on
-    /// the project's 27 minutes of negatives for 5 false accepts per hour (the test suite's
-    /// model), four heads fired twice on the labelled stream where one head did not
+    /// (`TriggerHead.averaging`), in cross-validation as in a refit on everything; 1 fits
+    /// one. More than one implies `finalHead` `.refit` (the folds' average is already five).
+    /// One head's fit depends on its seed as much as on any choice measured. Over five
+    /// protocol runs (three words, two seeds, 20 clips, one head refitted as the model's) four
+    /// heads missed 27.7 percentage points of the words in all where single heads missed
+    /// 37.5, and fired 0 times in noisy speech where single heads fired 4 times
     /// (Benchmarks/RESULTS.md). Fits run in parallel; four cost about twice one on two cores.
     public var ensemble = 1
     /// The most heads `ensemble` may average: each adds a hidden layer's weights (about 50 KB
