@@ -473,9 +473,9 @@ import Testing
         let two = calibration.threshold(forFAPerHour: 2)
         #expect(!two.extrapolated && two.logit == Float(3).nextUp && two.observedEvents == 2 && two.expectedFAPerHour == 2)
         // 0.5 per hour needs extrapolation beyond the highest peak: six peaks (the first hop's
-        // -5 too), u = -5, b = 5 / 40, so u + ln(5 / 0.5) / b.
+        // -5 too), u = -5, b = 5 / 40, so 5 + ln(1 / 0.5) / b.
         let half = calibration.threshold(forFAPerHour: 0.5)
-        #expect(half.extrapolated && abs(Double(half.logit) - (-5 + log(10) * 8)) < 1e-4 && half.observedEvents == 0)
+        #expect(half.extrapolated && abs(Double(half.logit) - (5 + log(2) * 8)) < 1e-4 && half.observedEvents == 0)
         // At a given logit the rates are counted: logit 2 lets the peaks 2...5 through.
         let lowered = calibration.result(atLogit: 2)
         #expect(!lowered.extrapolated && lowered.observedEvents == 4 && lowered.expectedFAPerHour == 4 && !lowered.limitedByFalseRejects)
@@ -487,7 +487,7 @@ import Testing
         #expect(calibration.lowered(toLogit: 2, target: 0.5).expectedFAPerHour == 4)
     }
 
-    @Test("extrapolation rests on the 30 highest peaks: u + ln(K / allowed) / b, by hand")
+    @Test("extrapolation goes ln(1 / allowed) / b beyond the highest peak, b from the 30 highest, by hand")
     func calibrationTail() {
         // One hour, 31 isolated peaks at logits 3.0, 2.9, ..., 0.0 over hops at -5.
         let hops = (1...36_000).map { $0 * 1_600 }
@@ -495,7 +495,7 @@ import Testing
         for i in 0...30 { logits[1_000 + 1_000 * i] = Float(30 - i) / 10 }
         let calibration = Calibration(streams: [.init(hops: hops, logits: logits)], hours: 1, refractory: 16_000)
         // u = 0, the 30 peaks above it exceed it by 46.5 in all: b = 30 / 46.5; 0.5 allowed events.
-        let expected = log(30 / 0.5) / (30 / 46.5)
+        let expected = 3 + log(1 / 0.5) / (30 / 46.5)
         let half = calibration.threshold(forFAPerHour: 0.5)
         #expect(half.extrapolated && abs(Double(half.logit) - expected) < 1e-4 && half.observedEvents == 0)
         #expect(half.expectedFAPerHour == 0.5)

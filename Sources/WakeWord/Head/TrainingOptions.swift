@@ -13,8 +13,8 @@ public struct TrainingOptions: Sendable {
     /// Hidden units of each mlp head fitted (a model averaging several holds their sum). 16:
     /// the folds' five heads of 16 missed about as many words as five of 32 over three words
     /// and two seeds (40.2 against 45.0 percentage points in all, one run with false accepts
-    /// each; Benchmarks/RESULTS.md), in a model half the size (about 0.5 MB with its screen)
-    /// and half the fitting time.
+    /// each, both with a calibration tried since; Benchmarks/RESULTS.md), in a model half the
+    /// size (about 0.5 MB with its screen) and half the fitting time.
     public var hidden = 16
     /// The most `hidden` units a head may have.
     public static let maximumHidden = 128
@@ -75,7 +75,7 @@ public struct TrainingOptions: Sendable {
     /// threshold was calibrated on, and its misses at that threshold swung from 2 % to 45 %
     /// with 1e-6 changes of its inputs (computer); over three words and two seeds (20 clips)
     /// the refitted heads missed 109 percentage points of the words in all (computer 45.5 %
-    /// and 32.5 %) and the folds' averages 45 (computer 10.0 % and 16.9 %), with 5 and 2 false
+    /// and 32.5 %) and the folds' averages 32 (computer 9.2 % and 7.7 %), with 5 and 3 false
     /// accepts (Benchmarks/RESULTS.md); and the refit is skipped.
     public var finalHead: FinalHead?
     /// `finalHead`, or its default for `ensemble`.
