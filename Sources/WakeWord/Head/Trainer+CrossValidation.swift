@@ -27,21 +27,19 @@ extension Trainer {
         var foldScreens: [TriggerHead] = []
         // Heads to be averaged share one standardisation: all the rows' (it uses no labels).
         let averaged = options.resolvedFinalHead == .foldAverage
+        let standardising = averaged ? set.rows(excluding: nil) : nil
+        let screenStandardising = averaged ? screenSet?.rows(excluding: nil) : nil
         for fold in 0..<set.folds {
             if isCancelled() { throw WakeWordError.interrupted }
             progress(TrainingProgress(stage: .fitting, done: fold, total: set.folds + 1))
-            let head = try fitHead(
-                set, rows: set.rows(excluding: fold), standardisingOn: averaged ? set.rows(excluding: nil) : nil,
-                generator: &generator)
+            let head = try fitHead(set, rows: set.rows(excluding: fold), standardisingOn: standardising, generator: &generator)
             foldHeads.append(head)
-            var screenHead: TriggerHead?
-            if let screenSet {
-                let fitted = fitMember(
-                    screenSet, rows: screenSet.rows(excluding: fold),
-                    standardisingOn: averaged ? screenSet.rows(excluding: nil) : nil, generator: &screenGenerator)
-                screenHead = fitted
-                foldScreens.append(fitted)
+            let screenHead = screenSet.map { screenSet in
+                fitMember(
+                    screenSet, rows: screenSet.rows(excluding: fold), standardisingOn: screenStandardising,
+                    generator: &screenGenerator)
             }
+            if let screenHead { foldScreens.append(screenHead) }
             func heldOut(_ rows: Range<Int>, hops: [Int]) -> HeldOut {
                 var screenLogits: [Float]?
                 if let screenSet, let screenHead { screenLogits = screenSet.logits(screenHead, rows: Array(rows)) }
