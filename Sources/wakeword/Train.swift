@@ -90,31 +90,36 @@ struct Train: ParsableCommand {
                 "screen: block \(screen.layer); \(deep) ran on "
                     + String(format: "%.1f%% of the negative audio's passes in cross-validation", 100 * opened))
         }
+        let copied = summary.calibrationSeconds > summary.negativeSeconds + 1
         print(
             String(
-                format: "clips: %d used, %d skipped; negatives: %d files, %.1f min",
-                summary.positiveClips, summary.positiveClipsSkipped, summary.negativeFiles, summary.negativeSeconds / 60))
+                format: "clips: %d used, %d skipped; negatives: %d files, %.1f min%@",
+                summary.positiveClips, summary.positiveClipsSkipped, summary.negativeFiles, summary.negativeSeconds / 60,
+                copied ? String(format: " (%.1f min with their noisy copies)", summary.calibrationSeconds / 60) : ""))
         print(
             String(
                 format: "threshold %.4f: expected %.1f%% false rejects, %.2f false accepts per hour (cross-validated%@)",
                 calibration.threshold, 100 * outcome.expectedFRR, calibration.expectedFAPerHour,
                 calibration.extrapolated
                     ? String(
-                        format: "; extrapolated beyond the %.1f min of negatives, %d false accepts in them",
+                        format: "; extrapolated beyond the %.1f min of negative audio, %d false accepts in it",
                         summary.calibrationSeconds / 60, calibration.observedEvents) : ""))
         print(
             String(
                 format: "took %.1f s; feature cache: %d reused, %d computed", Date().timeIntervalSince(started), outcome.cacheHits,
                 outcome.cacheMisses))
         let hours = summary.calibrationSeconds / 3600
+        // Copies under noise are not new speech: whether the audio can show the target is
+        // judged on the recordings alone.
+        let recordedHours = summary.negativeSeconds / 3600
         if calibration.limitedByFalseRejects {
             display.message(
                 String(
                     format: "warning: at %g false accepts per hour this model would miss more than %.0f%% of the held-out clips;"
-                        + " its threshold keeps %.0f%% of them instead and will fire more often than that (%d times in the %.0f min of negatives)."
+                        + " its threshold keeps %.0f%% of them instead and will fire more often than that (%d times in the %.0f min of negative audio)."
                         + " Give more clips of the word (20 or more) and more negative audio.", options.targetFAPerHour,
                     100 * options.maximumExpectedFRR, 100 * (1 - outcome.expectedFRR), calibration.observedEvents, 60 * hours))
-        } else if options.targetFAPerHour * hours < 0.25 {
+        } else if options.targetFAPerHour * recordedHours < 0.25 {
             // Only a binary run from the checkout can point at the checkout's set-up script.
             let fetch =
                 DefaultPaths.projectRoot == nil ? "" : " (scripts/setup --negatives adds eight hours of speech to the default negatives)"
@@ -123,7 +128,8 @@ struct Train: ParsableCommand {
                     format:
                         "warning: %.0f minutes of negative audio cannot show %g false accepts per hour; the threshold extrapolates far beyond it"
                         + " and may miss many words. Give an hour or more of audio from where the detector will run with --negative%@, or ask for"
-                        + " --target-fa-per-hour %.0f.", 60 * hours, options.targetFAPerHour, fetch, max(1, (1 / hours).rounded(.up))))
+                        + " --target-fa-per-hour %.0f.", 60 * recordedHours, options.targetFAPerHour, fetch,
+                    max(1, (1 / recordedHours).rounded(.up))))
         }
     }
 }

@@ -31,6 +31,13 @@ struct TrainingSettings: ParsableArguments {
     var noisyNegatives: Double = TrainingOptions().noisyNegatives
 
     @Option(
+        name: .customLong("noisy-copies"), parsing: .unconditional,
+        help:
+            "Times each negative stream is heard again under fresh noise (0 to 20 dB SNR) when the negatives are shorter than 2 hours (0...\(TrainingOptions.maximumNoisyCopies)): more audio to calibrate on, in the rooms people talk in."
+    )
+    var noisyCopies: Int = TrainingOptions().noisyCopies
+
+    @Option(
         name: .customLong("target-fa-per-hour"), parsing: .unconditional, help: "False accepts per hour the threshold is calibrated for.")
     var targetFAPerHour: Double = TrainingOptions().targetFAPerHour
 
@@ -76,6 +83,13 @@ struct TrainingSettings: ParsableArguments {
     var finalHead: TrainingOptions.FinalHead?
 
     @Option(
+        name: .customLong("calibration-heads"), parsing: .unconditional,
+        help:
+            "Out-of-fold scores the threshold is read from: pairs, each fold scored by the mean of the heads fitted without it and one other fold (a stand-in for the folds' average; ten more fits with five folds), or folds, by its own fold head. Pairs apply to a fold-average head."
+    )
+    var calibrationHeads: TrainingOptions.CalibrationHeads = TrainingOptions().calibrationHeads
+
+    @Option(
         name: .customLong("screen-layer"), parsing: .unconditional,
         help:
             "Encoder block of the cascade's screen: a small head that every pass runs, so that the blocks after it run only where it fires (default 2 when --layer is deeper and there is no --memory; 0: no screen, every pass runs to --layer)."
@@ -109,6 +123,9 @@ struct TrainingSettings: ParsableArguments {
         }
         guard replacements >= 0 else { throw ValidationError("--replacements must be 0 or more") }
         guard (0...1).contains(noisyNegatives) else { throw ValidationError("--noisy-negatives must be a fraction from 0 to 1") }
+        guard (0...TrainingOptions.maximumNoisyCopies).contains(noisyCopies) else {
+            throw ValidationError("--noisy-copies must be from 0 to \(TrainingOptions.maximumNoisyCopies)")
+        }
         guard targetFAPerHour > 0, targetFAPerHour.isFinite else { throw ValidationError("--target-fa-per-hour must be positive") }
         for (flag, seconds) in [("--window", window), ("--stride", stride), ("--memory", memory)] {
             if let seconds, !(seconds >= 0 && seconds <= 30) { throw ValidationError("\(flag) must be between 0 and 30 seconds") }
@@ -129,11 +146,13 @@ struct TrainingSettings: ParsableArguments {
         options.copiesPerClip = copies
         options.replacementsPerClip = replacements
         options.noisyNegatives = noisyNegatives
+        options.noisyCopies = noisyCopies
         options.targetFAPerHour = targetFAPerHour
         options.seed = seed
         options.smoothing = smoothing
         options.ensemble = ensemble
         options.finalHead = finalHead
+        options.calibrationHeads = calibrationHeads
         if let screenLayer { options.screenLayer = screenLayer == 0 ? nil : screenLayer }
         options.windowing = windowing
         return options

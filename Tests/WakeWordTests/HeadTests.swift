@@ -137,9 +137,80 @@ import Testing
         }
     }
 
+    @Test("calibration's stand-in for the average: each fold scored by the mean of the heads fitted without it and one other")
+    func pairAverage() throws {
+        let set = HeadTests.separableSet(clips: 3, folds: 3)
+        let encoder = try WhisperEncoder(model: try CTranslate2Model(bytes: CTranslate2Writer.tinyWhisper().data, path: "m.bin"))
+        var options = TrainingOptions()
+        (options.hidden, options.fitting.epochs, options.seed) = (4, 3, 5)
+        let all = set.rows(excluding: nil)
+        let proxy = try Trainer(encoder: encoder, options: options).pairAverageLogits(set, standardisingOn: all)
+        options.threads = 1
+        #expect(try Trainer(encoder: encoder, options: options).pairAverageLogits(set, standardisingOn: all) == proxy)
+
+        // By hand: the pairs in order, each head's seed drawn in turn from the "pairs" generator.
+        let trainer = Trainer(encoder: encoder, options: options)
+        let inFold = (0..<3).map { Set(all).subtracting(set.rows(excluding: $0)) }
+        var seeds = SplitMix64(seed: 5, purpose: "pairs")
+        var expected = [Float](repeating: 0, count: set.labels.count)
+        var singles: [TriggerHead] = []
+        for (f, g) in [(0, 1), (0, 2), (1, 2)] {
+            var generator = SplitMix64(seed: seeds.next())
+            let rows = all.filter { !inFold[f].contains($0) && !inFold[g].contains($0) }
+            #expect(rows.count == inFold[3 - f - g].count)
+            let head = trainer.fitMember(set, rows: rows, standardisingOn: all, generator: &generator)
+            singles.append(head)
+            let held = inFold[f].union(inFold[g]).sorted()
+            for (row, logit) in zip(held, set.logits(head, rows: held)) { expected[row] += logit / 2 }
+        }
+        #expect(proxy == expected)
+        #expect(singles[0] != singles[1] && singles[1] != singles[2])
+
+        // Cross-validation reads its threshold from them; with two folds there is no pair to
+        // leave out, and it reads the fold heads' scores, as `folds` does.
+        var byFolds = options
+        byFolds.calibrationHeads = .folds
+        #expect(options.calibrationHeads == .pairs)
+        func validated(_ options: TrainingOptions, _ set: TrainingSet) throws -> Trainer.CrossValidation {
+            var generator = SplitMix64(seed: 9)
+            return try Trainer(encoder: encoder, options: options).crossValidate(
+                set, screenSet: nil, windowing: .standard, generator: &generator, progress: { _ in }, isCancelled: { false })
+        }
+        let (pairs, folds) = (try validated(options, set), try validated(byFolds, set))
+        #expect(pairs.foldHeads == folds.foldHeads)
+        #expect(pairs.calibration != folds.calibration)
+        let two = HeadTests.separableSet()
+        #expect(try validated(options, two).calibration == (try validated(byFolds, two).calibration))
+    }
+
+    @Test("a negative stream's noisy copies are held out in its fold; streams, not recordings, are dealt to folds")
+    func copiesShareFolds() {
+        var generator = SplitMix64(seed: 3)
+        func entry(_ rows: Int) -> FeatureCache.Entry {
+            FeatureCache.Entry(
+                hops: (1...rows).map { $0 * 1_600 }, labels: [Float](repeating: 0, count: rows),
+                features: Matrix(rows: rows, columns: 2, values: (0..<(2 * rows)).map { Float($0) }), samples: rows * 1_600)
+        }
+        let originals = (0..<4).map { NegativeRecording(paths: ["n\($0)"], entry: entry(10), cached: false, stream: $0) }
+        let copies = (0..<4).map {
+            NegativeRecording(paths: ["n\($0)"], entry: entry(10), cached: false, stream: $0, isCopy: true)
+        }
+        let scenes = (0..<3).map { LabelledScene(entry: entry(2), clip: $0, isFair: true) }
+        let set = TrainingSet(negatives: originals + copies, scenes: scenes, clips: 3, folds: 3, hop: 1_600, generator: &generator)
+        #expect(set.chunks.count == 8)
+        for stream in 0..<4 { #expect(set.chunks[stream].fold == set.chunks[stream + 4].fold) }
+        #expect(Set(set.chunks.map(\.fold)) == [0, 1, 2])
+        #expect(set.negativeSamples == 8 * 16_000)
+        // Fewer streams than folds: each is cut into equal segments, a copy's like its original's.
+        var small = SplitMix64(seed: 3)
+        let two = TrainingSet(
+            negatives: [originals[0], copies[0]], scenes: scenes, clips: 3, folds: 3, hop: 1_600, generator: &small)
+        #expect(two.chunks.map(\.fold) == [0, 1, 2, 0, 1, 2])
+    }
+
     /// A small separable training set: 3 negative streams of 40 rows and 6 scenes of 4 rows
-    /// from 2 clips, 8 features a row (the first shifted by 2 in positives), 2 folds.
-    static func separableSet() -> TrainingSet {
+    /// from `clips` clips, 8 features a row (the first shifted by 2 in positives), `folds` folds.
+    static func separableSet(clips: Int = 2, folds: Int = 2) -> TrainingSet {
         var generator = SplitMix64(seed: 11)
         func entry(rows: Int, label: Float) -> FeatureCache.Entry {
             let values = (0..<(rows * 8)).map { i in Float.random(in: -1...1, using: &generator) + (i % 8 == 0 ? 2 * label : 0) }
@@ -147,9 +218,11 @@ import Testing
                 hops: (1...rows).map { $0 * 1_600 }, labels: [Float](repeating: label, count: rows),
                 features: Matrix(rows: rows, columns: 8, values: values), samples: rows * 1_600)
         }
-        let negatives = (0..<3).map { NegativeRecording(paths: ["n\($0)"], entry: entry(rows: 40, label: 0), cached: false) }
-        let scenes = (0..<6).map { LabelledScene(entry: entry(rows: 4, label: 1), clip: $0 % 2, isFair: true) }
-        return TrainingSet(negatives: negatives, scenes: scenes, clips: 2, folds: 2, hop: 1_600, generator: &generator)
+        let negatives = (0..<3).map {
+            NegativeRecording(paths: ["n\($0)"], entry: entry(rows: 40, label: 0), cached: false, stream: $0)
+        }
+        let scenes = (0..<6).map { LabelledScene(entry: entry(rows: 4, label: 1), clip: $0 % clips, isFair: true) }
+        return TrainingSet(negatives: negatives, scenes: scenes, clips: clips, folds: folds, hop: 1_600, generator: &generator)
     }
 
     @Test("the number of averaged heads is stored only when more than one")
@@ -573,6 +646,14 @@ import Testing
         #expect(model.head.hidden == folds * TrainingOptions().hidden && screen.head.hidden == model.head.hidden)
         let opened = try #require(model.training.screenOpenedPasses)
         #expect(opened > 0 && opened < 1, "\(opened)")
+    }
+
+    @Test("minutes of negatives are heard again under noise: calibration covers twice the recordings")
+    func noisyCopies() throws {
+        let training = try TrainedAlexa.load().model.training
+        #expect(TrainingOptions().noisyCopies == 1 && training.negativeSeconds < TrainingOptions().noisyCopiesBelow)
+        #expect(training.negativeFiles == (try audioFiles(TestPaths.sample("negatives"))).count)
+        #expect(abs(training.calibrationSeconds - 2 * training.negativeSeconds) < 0.01, "\(training)")
     }
 
     @Test("training leaves every encoder tensor bit-identical")

@@ -6,8 +6,10 @@ extension Trainer {
     private var refractorySamples: Int { AudioFormat.samples(seconds: options.refractory) }
 
     /// K-fold cross-validation over clips and negative chunks together: each fold's head (and
-    /// screen) is fitted without that fold, then scores it. The threshold is calibrated on the
-    /// out-of-fold scores of all the negative audio, the streams mixed with noise included
+    /// screen) is fitted without that fold, then scores it (for a fold-average model with
+    /// `CalibrationHeads.pairs`, the heads' scores are then replaced by `pairAverageLogits`,
+    /// a mean as the shipped average is). The threshold is calibrated on the out-of-fold
+    /// scores of all the negative audio, the streams mixed with noise included
     /// (people talk over noise, and a head fires most readily there: calibrating on clean
     /// speech alone set thresholds that fired several times an hour on the same speech at
     /// 10 dB SNR, Benchmarks/RESULTS.md); a held-out scene counts as detected if a hop
@@ -18,7 +20,7 @@ extension Trainer {
     /// detection computes behind it (`Screen.gated`).
     func crossValidate(
         _ set: TrainingSet, screenSet: TrainingSet?, windowing: Windowing, generator: inout SplitMix64,
-        progress: (TrainingProgress) -> Void, isCancelled: () -> Bool
+        progress: (TrainingProgress) -> Void, isCancelled: @escaping @Sendable () -> Bool
     ) throws -> CrossValidation {
         var chunks: [HeldOut] = []
         var scenes: [HeldOut] = []
@@ -44,13 +46,18 @@ extension Trainer {
                 var screenLogits: [Float]?
                 if let screenSet, let screenHead { screenLogits = screenSet.logits(screenHead, rows: Array(rows)) }
                 return HeldOut(
-                    hops: hops, logits: set.logits(head, rows: Array(rows)), screenLogits: screenLogits,
+                    rows: rows, hops: hops, logits: set.logits(head, rows: Array(rows)), screenLogits: screenLogits,
                     positive: rows.map { set.labels[$0] == 1 })
             }
             chunks += set.chunks.filter { $0.fold == fold && !$0.rows.isEmpty }.map { heldOut($0.rows, hops: $0.hops) }
             scenes += set.scenes.filter { $0.fold == fold && $0.isFair }.map { heldOut($0.rows, hops: $0.hops) }
         }
         progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
+        if averaged && options.calibrationHeads == .pairs && set.folds >= 3 {
+            let proxy = try pairAverageLogits(set, standardisingOn: standardising, isCancelled: isCancelled)
+            chunks = chunks.map { $0.scored(proxy) }
+            scenes = scenes.map { $0.scored(proxy) }
+        }
         let hours = Double(set.negativeSamples) / Double(AudioFormat.sampleRate) / 3600
         // The threshold, on every pass run: a screen only takes peaks away, so the false accepts
         // calibration expects are at most these (the tail it extrapolates from would lose its
@@ -126,10 +133,53 @@ extension Trainer {
     /// Out-of-fold logits of one held-out stream (a negative chunk or a scene), the screen's
     /// too when there is one, and which hops are labelled positive.
     private struct HeldOut {
+        let rows: Range<Int>
         let hops: [Int]
         let logits: [Float]
         let screenLogits: [Float]?
         let positive: [Bool]
+
+        /// The same stream with its logits read from `logits`, indexed by training row.
+        func scored(_ logits: [Float]) -> HeldOut {
+            HeldOut(rows: rows, hops: hops, logits: Array(logits[rows]), screenLogits: screenLogits, positive: positive)
+        }
+    }
+
+    /// Out-of-fold logits of a stand-in for the folds' average, for every row: for a row in
+    /// fold f, the mean over the other folds g of the head fitted without f and g. Like the
+    /// average that ships, each of its four heads (with five folds) never saw the row, and
+    /// one head's spike on a negative is diluted by the others as in the average; a single
+    /// fold head's out-of-fold spikes set thresholds that missed a third of the words
+    /// (Benchmarks/RESULTS.md). Costs one fit per pair of folds (ten for five).
+    func pairAverageLogits(
+        _ set: TrainingSet, standardisingOn standardising: [Int]?, isCancelled: @escaping @Sendable () -> Bool = { false }
+    ) throws -> [Float] {
+        var rowFold = [Int](repeating: -1, count: set.labels.count)
+        for chunk in set.chunks { for row in chunk.rows { rowFold[row] = chunk.fold } }
+        for scene in set.scenes { for row in scene.rows { rowFold[row] = scene.fold } }
+        struct Pair: Sendable {
+            let first: Int
+            let second: Int
+            let seed: UInt64
+        }
+        var generator = SplitMix64(seed: options.seed, purpose: "pairs")
+        var pairs: [Pair] = []
+        for f in 0..<set.folds {
+            for g in (f + 1)..<set.folds { pairs.append(Pair(first: f, second: g, seed: generator.next())) }
+        }
+        let fold = rowFold
+        let scored = try Parallel.map(pairs, threads: options.threads, isCancelled: isCancelled) { pair in
+            var generator = SplitMix64(seed: pair.seed)
+            let rows = fold.indices.filter { fold[$0] != pair.first && fold[$0] != pair.second }
+            let head = fitMember(set, rows: rows, standardisingOn: standardising, generator: &generator)
+            let held = fold.indices.filter { fold[$0] == pair.first || fold[$0] == pair.second }
+            return (held, set.logits(head, rows: held))
+        }
+        var sums = [Float](repeating: 0, count: set.labels.count)
+        for (held, logits) in scored {
+            for (row, logit) in zip(held, logits) { sums[row] += logit / Float(set.folds - 1) }
+        }
+        return sums
     }
 
     /// The highest decision score over a scene's hops labelled positive, smoothed as

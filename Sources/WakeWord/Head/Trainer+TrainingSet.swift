@@ -10,16 +10,12 @@ extension Trainer {
         let screenSet: TrainingSet?
         /// Negative recordings streamed (those skipped not counted).
         let negativeFiles: Int
+        /// Their length, without the noisy copies (`TrainingOptions.noisyCopies`).
+        let negativeSamples: Int
         let skipped: [SkippedFile]
         /// Feature-cache entries found and computed.
         let cacheHits: Int
         let cacheMisses: Int
-    }
-
-    /// The negative recordings streamed, and those that could not be.
-    private struct NegativeAudio {
-        let recordings: [NegativeRecording]
-        let skipped: [SkippedFile]
     }
 
     /// An augmented scene to render and encode: which clip, and how.
@@ -80,81 +76,11 @@ extension Trainer {
                 negatives: negatives.recordings.map(\.screened), scenes: scenes.map(\.screened), clips: clips.count,
                 folds: min(options.folds, clips.count), hop: features.windowing.hop, generator: &screenGenerator)
         let hits = computed.filter(\.cached).count + negatives.recordings.filter(\.cached).count
+        let originals = negatives.recordings.filter { !$0.isCopy }
         return BuiltSet(
-            set: set, screenSet: screenSet, negativeFiles: negatives.recordings.reduce(0) { $0 + $1.paths.count },
-            skipped: negatives.skipped,
+            set: set, screenSet: screenSet, negativeFiles: originals.reduce(0) { $0 + $1.paths.count },
+            negativeSamples: originals.reduce(0) { $0 + $1.entry.samples }, skipped: negatives.skipped,
             cacheHits: hits, cacheMisses: computed.count + negatives.recordings.count - hits)
-    }
-
-    /// Why a recording was skipped: our errors name their file; others get the path.
-    private static func skipReason(_ error: Error, path: String) -> String {
-        (error as? WakeWordError).map(String.init(describing:)) ?? "\(path): \(error.localizedDescription)"
-    }
-
-    /// Negative audio as the detector hears it: the recordings, in order, grouped into
-    /// streams of at least `negativeStream` samples (short recordings, like single lines of
-    /// dialogue, are not each the start of a stream), each streamed through the encoder;
-    /// `noisyNegatives` of the streams get noise at 0 to 20 dB SNR, as positive scenes do.
-    /// Recordings that cannot be opened are skipped with a warning.
-    private func extractNegatives(
-        _ files: [String], noise: [AugmentationSources.Source], features: TrainingFeatures,
-        progress: @escaping @Sendable (TrainingProgress) -> Void,
-        warn: @Sendable (String) -> Void, isCancelled: @escaping @Sendable () -> Bool
-    ) throws
-        -> NegativeAudio
-    {
-        var groups: [[String]] = [[]]
-        var skipped: [SkippedFile] = []
-        var length = 0.0
-        for path in files {
-            do {
-                let duration = try AudioReader(path: path).declaredDuration ?? 60
-                if length >= Double(options.negativeStream) / Double(AudioFormat.sampleRate) {
-                    groups.append([])
-                    length = 0
-                }
-                groups[groups.count - 1].append(path)
-                length += duration
-            } catch {
-                let reason = Trainer.skipReason(error, path: path)
-                skipped.append(SkippedFile(file: path, reason: reason))
-                warn("skipping \(reason)")
-            }
-        }
-        let streams = groups.filter { !$0.isEmpty }
-        // Which streams are noisy, and how: drawn in order from the seed, so reruns agree.
-        var generator = SplitMix64(seed: options.seed, purpose: "noise")
-        let noises: [TrainingFeatures.Noise?] = streams.map { _ in
-            guard !noise.isEmpty, Double.random(in: 0..<1, using: &generator) < options.noisyNegatives else { return nil }
-            let source = noise[Int.random(in: 0..<noise.count, using: &generator)]
-            return .init(
-                source: source, offset: Int.random(in: 0..<source.samples.count, using: &generator),
-                snrDB: Double(Int.random(in: 0...20, using: &generator)))
-        }
-        let jobs = Array(zip(streams, noises))
-        let outcomes = try Parallel.map(
-            jobs, threads: options.threads, isCancelled: isCancelled,
-            progress: { progress(TrainingProgress(stage: .negatives, done: $0, total: jobs.count)) }
-        ) { paths, noise in
-            Result<NegativeRecording, Error> {
-                let hashes = try paths.map { ContentHash.of(try Data(contentsOf: URL(fileURLWithPath: $0), options: .alwaysMapped)).hex }
-                let computed = try features.negative(paths: paths, hashes: hashes, noise: noise, isCancelled: isCancelled)
-                return NegativeRecording(
-                    paths: paths, entry: computed.entry, screenEntry: computed.screenEntry, cached: computed.cached)
-            }
-        }
-        var results: [NegativeRecording] = []
-        for (paths, outcome) in zip(streams, outcomes) {
-            switch outcome {
-            case .success(let recording): results.append(recording)
-            case .failure(WakeWordError.interrupted): throw WakeWordError.interrupted
-            case .failure(let error):
-                let reason = Trainer.skipReason(error, path: paths[0])
-                skipped += paths.map { SkippedFile(file: $0, reason: reason) }
-                warn("skipping \(paths.count) negative recording\(paths.count == 1 ? "" : "s") streamed together: \(reason)")
-            }
-        }
-        return NegativeAudio(recordings: results, skipped: skipped)
     }
 
     /// The noise sources of `files`, in order, each content once: a folder given twice under

@@ -7,16 +7,18 @@ import Foundation
 /// 2. Scenes: each clip is augmented into `copiesPerClip` scenes (speed, gain, reverb,
 ///    surrounding speech, noise at 0 to 20 dB SNR) with the word ending at every phase of the
 ///    window grid; truncated copies ("alex") and copies with other speech in the word's place
-///    are negatives. Negative recordings are streamed through the detector's own windows.
+///    are negatives. Negative recordings are streamed through the detector's own windows
+///    (short ones heard again under noise: `TrainingOptions.noisyCopies`).
 ///    All go through the encoder once (feature cache).
 /// 3. Head: fitted with balanced class weights, then refitted with the highest-scoring
 ///    negatives weighted up (hard-negative mining); with `options.ensemble` > 1, that many
 ///    heads from different seeds, averaged into one (`TriggerHead.averaging`).
 /// 4. Threshold: K-fold cross-validation over clips and negative audio together gives every
-///    negative hop and every scene an out-of-fold score; the threshold is calibrated on the
-///    negative ones for `targetFAPerHour`, and the false-reject rate there is estimated on
-///    the scenes. The model's head is the folds' heads averaged, or one fitted again on
-///    everything (`TrainingOptions.finalHead`).
+///    negative hop and every scene an out-of-fold score (by default the mean of the heads
+///    fitted without its fold and one other: `TrainingOptions.calibrationHeads`); the
+///    threshold is calibrated on the negative ones for `targetFAPerHour`, and the
+///    false-reject rate there is estimated on the scenes. The model's head is the folds'
+///    heads averaged, or one fitted again on everything (`TrainingOptions.finalHead`).
 ///
 /// Stages 2 and 3 are in Trainer+TrainingSet.swift and Trainer+CrossValidation.swift.
 ///
@@ -51,6 +53,10 @@ public struct Trainer: Sendable {
         guard (1...TrainingOptions.maximumEnsemble).contains(options.ensemble) else {
             throw WakeWordError.invalidInput(
                 "ensemble \(options.ensemble) is outside 1...\(TrainingOptions.maximumEnsemble) heads")
+        }
+        guard (0...TrainingOptions.maximumNoisyCopies).contains(options.noisyCopies) else {
+            throw WakeWordError.invalidInput(
+                "noisy copies \(options.noisyCopies) is outside 0...\(TrainingOptions.maximumNoisyCopies)")
         }
         guard (1...TrainingOptions.maximumHidden).contains(options.hidden) else {
             throw WakeWordError.invalidInput("hidden \(options.hidden) is outside 1...\(TrainingOptions.maximumHidden) units")
@@ -124,7 +130,7 @@ public struct Trainer: Sendable {
         summary.positiveClipsSkipped = skipped.count
         summary.copiesPerClip = options.copiesPerClip
         summary.negativeFiles = built.negativeFiles
-        summary.negativeSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
+        summary.negativeSeconds = Double(built.negativeSamples) / Double(AudioFormat.sampleRate)
         summary.calibrationSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
         summary.trainingExamples = set.features.rows
         summary.seed = options.seed

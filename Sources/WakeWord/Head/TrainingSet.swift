@@ -6,9 +6,16 @@ struct NegativeRecording: Sendable {
     /// The screen's inputs at the same hops, when training fits a screen.
     var screenEntry: FeatureCache.Entry? = nil
     let cached: Bool
+    /// Which stream of recordings this is: a noisy copy of a stream has its index (and so
+    /// its fold: no head scores audio it was fitted on under other noise).
+    let stream: Int
+    /// A noisy copy of stream `stream` (`TrainingOptions.noisyCopies`).
+    var isCopy = false
 
     /// The recording as the screen reads it.
-    var screened: NegativeRecording { NegativeRecording(paths: paths, entry: screenEntry!, cached: cached) }
+    var screened: NegativeRecording {
+        NegativeRecording(paths: paths, entry: screenEntry!, cached: cached, stream: stream, isCopy: isCopy)
+    }
 }
 
 /// One augmented scene of a clip, as the training set takes it.
@@ -27,7 +34,8 @@ struct LabelledScene: Sendable {
 
 /// All training rows, grouped for cross-validation: negative audio in chunks (whole streams
 /// of recordings when there are at least as many as folds, else equal time segments of each),
-/// and every augmented scene of each clip. Chunks and clips are each dealt to a fold.
+/// and every augmented scene of each clip. Streams (with their noisy copies) and clips are
+/// each dealt to a fold.
 /// Rows are indices into `features` and `labels`; hops are stream samples.
 struct TrainingSet {
     /// Negative audio scored as one stream when its fold is held out.
@@ -61,12 +69,13 @@ struct TrainingSet {
 
     init(negatives: [NegativeRecording], scenes: [LabelledScene], clips: Int, folds: Int, hop: Int, generator: inout SplitMix64) {
         var parts: [(entry: FeatureCache.Entry, fold: Int)] = []
-        let whole = negatives.count >= folds
-        let fileFold = Array(negatives.indices).shuffled(using: &generator).enumerated()
+        let streams = Array(Set(negatives.map(\.stream))).sorted()
+        let whole = streams.count >= folds
+        let streamFold = streams.shuffled(using: &generator).enumerated()
             .reduce(into: [Int: Int]()) { $0[$1.element] = $1.offset % folds }
-        for (i, recording) in negatives.enumerated() {
+        for recording in negatives {
             if whole {
-                parts.append((recording.entry, fileFold[i]!))
+                parts.append((recording.entry, streamFold[recording.stream]!))
                 continue
             }
             for part in 0..<folds {
