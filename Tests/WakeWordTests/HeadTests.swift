@@ -117,7 +117,8 @@ import Testing
         let trainer = Trainer(encoder: encoder, options: options)
         var cvGenerator = SplitMix64(seed: 9)
         let validated = try trainer.crossValidate(
-            set, screenSet: nil, windowing: .standard, generator: &cvGenerator, progress: { _ in }, isCancelled: { false })
+            set, screenSet: nil, windowing: .standard, calibrationHeads: .folds, generator: &cvGenerator, progress: { _ in },
+            isCancelled: { false })
         #expect(validated.foldHeads.count == 2 && validated.foldScreens.isEmpty)
         var expected = SplitMix64(seed: 9)
         for fold in 0..<2 {
@@ -168,19 +169,22 @@ import Testing
 
         // Cross-validation reads its threshold from them; with two folds there is no pair to
         // leave out, and it reads the fold heads' scores, as `folds` does.
-        var byFolds = options
-        byFolds.calibrationHeads = .folds
-        #expect(options.calibrationHeads == .pairs)
-        func validated(_ options: TrainingOptions, _ set: TrainingSet) throws -> Trainer.CrossValidation {
+        func validated(_ heads: TrainingOptions.CalibrationHeads, _ set: TrainingSet) throws -> Trainer.CrossValidation {
             var generator = SplitMix64(seed: 9)
-            return try Trainer(encoder: encoder, options: options).crossValidate(
-                set, screenSet: nil, windowing: .standard, generator: &generator, progress: { _ in }, isCancelled: { false })
+            return try trainer.crossValidate(
+                set, screenSet: nil, windowing: .standard, calibrationHeads: heads, generator: &generator, progress: { _ in },
+                isCancelled: { false })
         }
-        let (pairs, folds) = (try validated(options, set), try validated(byFolds, set))
+        let (pairs, folds) = (try validated(.pairs, set), try validated(.folds, set))
         #expect(pairs.foldHeads == folds.foldHeads)
         #expect(pairs.calibration != folds.calibration)
         let two = HeadTests.separableSet()
-        #expect(try validated(options, two).calibration == (try validated(byFolds, two).calibration))
+        #expect(try validated(.pairs, two).calibration == (try validated(.folds, two).calibration))
+        // By default, pairs for negatives shorter than 2 hours, where copies are made; folds for longer ones.
+        #expect(options.resolvedCalibrationHeads(negativeSeconds: 26 * 60) == .pairs)
+        #expect(options.resolvedCalibrationHeads(negativeSeconds: 8.4 * 3600) == .folds)
+        options.calibrationHeads = .pairs
+        #expect(options.resolvedCalibrationHeads(negativeSeconds: 8.4 * 3600) == .pairs)
     }
 
     @Test("a negative stream's noisy copies are held out in its fold; streams, not recordings, are dealt to folds")

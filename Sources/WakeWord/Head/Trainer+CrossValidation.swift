@@ -7,8 +7,8 @@ extension Trainer {
 
     /// K-fold cross-validation over clips and negative chunks together: each fold's head (and
     /// screen) is fitted without that fold, then scores it (for a fold-average model with
-    /// `CalibrationHeads.pairs`, the heads' scores are then replaced by `pairAverageLogits`,
-    /// a mean as the shipped average is). The threshold is calibrated on the out-of-fold
+    /// `calibrationHeads` `.pairs`, the heads' scores are then replaced by
+    /// `pairAverageLogits`, a mean as the shipped average is). The threshold is calibrated on the out-of-fold
     /// scores of all the negative audio, the streams mixed with noise included
     /// (people talk over noise, and a head fires most readily there: calibrating on clean
     /// speech alone set thresholds that fired several times an hour on the same speech at
@@ -19,8 +19,8 @@ extension Trainer {
     /// threshold is set on the held-out scenes first, and every score after it is the one
     /// detection computes behind it (`Screen.gated`).
     func crossValidate(
-        _ set: TrainingSet, screenSet: TrainingSet?, windowing: Windowing, generator: inout SplitMix64,
-        progress: (TrainingProgress) -> Void, isCancelled: @escaping @Sendable () -> Bool
+        _ set: TrainingSet, screenSet: TrainingSet?, windowing: Windowing, calibrationHeads: TrainingOptions.CalibrationHeads,
+        generator: inout SplitMix64, progress: (TrainingProgress) -> Void, isCancelled: @escaping @Sendable () -> Bool
     ) throws -> CrossValidation {
         var chunks: [HeldOut] = []
         var scenes: [HeldOut] = []
@@ -53,7 +53,7 @@ extension Trainer {
             scenes += set.scenes.filter { $0.fold == fold && $0.isFair }.map { heldOut($0.rows, hops: $0.hops) }
         }
         progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
-        if averaged && options.calibrationHeads == .pairs && set.folds >= 3 {
+        if averaged && calibrationHeads == .pairs && set.folds >= 3 {
             let proxy = try pairAverageLogits(set, standardisingOn: standardising, isCancelled: isCancelled)
             chunks = chunks.map { $0.scored(proxy) }
             scenes = scenes.map { $0.scored(proxy) }

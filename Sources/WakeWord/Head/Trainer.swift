@@ -14,8 +14,8 @@ import Foundation
 ///    negatives weighted up (hard-negative mining); with `options.ensemble` > 1, that many
 ///    heads from different seeds, averaged into one (`TriggerHead.averaging`).
 /// 4. Threshold: K-fold cross-validation over clips and negative audio together gives every
-///    negative hop and every scene an out-of-fold score (by default the mean of the heads
-///    fitted without its fold and one other: `TrainingOptions.calibrationHeads`); the
+///    negative hop and every scene an out-of-fold score (with short negatives, the mean of
+///    the heads fitted without its fold and one other: `TrainingOptions.calibrationHeads`); the
 ///    threshold is calibrated on the negative ones for `targetFAPerHour`, and the
 ///    false-reject rate there is estimated on the scenes. The model's head is the folds'
 ///    heads averaged, or one fitted again on everything (`TrainingOptions.finalHead`).
@@ -100,8 +100,9 @@ public struct Trainer: Sendable {
         let set = built.set
 
         // 3. Out-of-fold scores: the screen's threshold, the threshold and the expected false rejects.
+        let heads = options.resolvedCalibrationHeads(negativeSeconds: Double(built.negativeSamples) / Double(AudioFormat.sampleRate))
         let validated = try crossValidate(
-            set, screenSet: built.screenSet, windowing: windowing, generator: &generator, progress: progress,
+            set, screenSet: built.screenSet, windowing: windowing, calibrationHeads: heads, generator: &generator, progress: progress,
             isCancelled: isCancelled)
         let (calibration, frr) = (validated.calibration, validated.expectedFRR)
 

@@ -88,12 +88,20 @@ public struct TrainingOptions: Sendable {
         /// average and at least 3 folds; otherwise `folds`.
         case pairs
     }
-    /// `pairs` by measurement: over three words and two seeds (20 clips, the given 26
-    /// minutes), the same models with thresholds from the pairs missed 26.8 percentage
-    /// points of the words in all where their own fold heads' thresholds missed 31.7, and
-    /// fired no time in the clean and noisy speech where those fired 3 (snowboy: one fold
-    /// head's spikes, diluted in the average, had set its threshold; Benchmarks/RESULTS.md).
-    public var calibrationHeads = CalibrationHeads.pairs
+    /// nil: `pairs` when the negative audio is shorter than `noisyCopiesBelow`, `folds`
+    /// otherwise, by measurement. With the given 26 minutes (three words, two seeds, 20 clips)
+    /// the same models with thresholds from the pairs missed 26.8 percentage points of the
+    /// words in all where their own fold heads' thresholds missed 31.7, and fired no time in
+    /// the clean and noisy speech where those fired 3. With the 8.4 hours of default
+    /// negatives, where the threshold is read off the data, the pairs set lower thresholds
+    /// that fired twice in the protocol's noisy speech (computer, snowboy; seed 0) where the
+    /// fold heads' fired never (Benchmarks/RESULTS.md).
+    public var calibrationHeads: CalibrationHeads?
+    /// `calibrationHeads`, or its default for `seconds` of negative audio (the recordings,
+    /// without noisy copies).
+    public func resolvedCalibrationHeads(negativeSeconds seconds: Double) -> CalibrationHeads {
+        calibrationHeads ?? (seconds < noisyCopiesBelow ? .pairs : .folds)
+    }
     /// `finalHead`, or its default for `ensemble`.
     public var resolvedFinalHead: FinalHead { finalHead ?? (ensemble > 1 ? .refit : .foldAverage) }
     public var fitting = HeadFitting()
