@@ -24,8 +24,8 @@ extension Trainer {
     /// streams of at least `negativeStream` samples (short recordings, like single lines of
     /// dialogue, are not each the start of a stream), each streamed through the encoder;
     /// `noisyNegatives` of the streams get noise at 0 to 20 dB SNR, as positive scenes do.
-    /// When all of it is shorter than `noisyCopiesBelow`, every stream encoded is heard
-    /// `noisyCopies` more times under noise drawn afresh. Recordings that cannot be opened
+    /// When all of it is shorter than `noisyCopiesBelow` and there is noise, every stream
+    /// encoded is heard `noisyCopies` more times under noise drawn afresh. Recordings that cannot be opened
     /// are skipped with a warning.
     func extractNegatives(
         _ files: [String], noise: [AugmentationSources.Source], features: TrainingFeatures,
@@ -118,7 +118,10 @@ extension Trainer {
             case .failure(let error):
                 let reason = Trainer.skipReason(error, path: job.paths[0])
                 skipped += job.paths.map { SkippedFile(file: $0, reason: reason) }
-                warn("skipping \(job.paths.count) negative recording\(job.paths.count == 1 ? "" : "s") streamed together: \(reason)")
+                warn(
+                    job.isCopy
+                        ? "no noisy copy of \(job.paths[0]) and the recordings streamed with it (the recordings are kept): \(reason)"
+                        : "skipping \(job.paths.count) negative recording\(job.paths.count == 1 ? "" : "s") streamed together: \(reason)")
             }
         }
         return NegativeAudio(recordings: results, skipped: skipped)

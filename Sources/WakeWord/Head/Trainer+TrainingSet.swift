@@ -39,7 +39,8 @@ extension Trainer {
         guard negatives.recordings.reduce(0, { $0 + $1.entry.features.rows }) > 0 else {
             throw WakeWordError.invalidInput("too little usable negative audio: give at least a few seconds")
         }
-        let context = Trainer.contextSources(negatives.recordings.flatMap(\.paths), limit: 5 * 60 * AudioFormat.sampleRate)
+        let context = Trainer.contextSources(
+            negatives.recordings.filter { !$0.isCopy }.flatMap(\.paths), limit: 5 * 60 * AudioFormat.sampleRate)
         let augmenter = Augmenter(windowing: features.windowing, sources: AugmentationSources(noise: noise, context: context))
         var jobs: [SceneJob] = []
         for c in clips.indices {

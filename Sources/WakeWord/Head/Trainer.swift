@@ -14,11 +14,12 @@ import Foundation
 ///    negatives weighted up (hard-negative mining); with `options.ensemble` > 1, that many
 ///    heads from different seeds, averaged into one (`TriggerHead.averaging`).
 /// 4. Threshold: K-fold cross-validation over clips and negative audio together gives every
-///    negative hop and every scene an out-of-fold score (with short negatives, the mean of
-///    the heads fitted without its fold and one other: `TrainingOptions.calibrationHeads`); the
-///    threshold is calibrated on the negative ones for `targetFAPerHour`, and the
-///    false-reject rate there is estimated on the scenes. The model's head is the folds'
-///    heads averaged, or one fitted again on everything (`TrainingOptions.finalHead`).
+///    negative hop and every scene an out-of-fold score (for the folds' average with short
+///    negatives and 3 folds or more, the mean of the heads fitted without its fold and one
+///    other: `TrainingOptions.calibrationHeads`); the threshold is calibrated on the
+///    negative ones for `targetFAPerHour`, and the false-reject rate there is estimated on
+///    the scenes. The model's head is the folds' heads averaged, or one fitted again on
+///    everything (`TrainingOptions.finalHead`).
 ///
 /// Stages 2 and 3 are in Trainer+TrainingSet.swift and Trainer+CrossValidation.swift.
 ///
