@@ -96,6 +96,13 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     /// False-reject rate expected at the threshold (cross-validated over the clips' copies
     /// without noise or at 10 dB SNR or more).
     public var expectedFRR = 0.0
+    /// 90 % interval of `expectedFRR`, the held-out clips taken as the independent trials
+    /// (Wilson); nil in files from before intervals.
+    public var expectedFRRInterval: ConfidenceInterval?
+    /// 90 % interval of the false accepts per hour counted at the threshold in the
+    /// calibration audio (Poisson): where the rate is extrapolated it counts none or few, and
+    /// the interval says how little the audio shows; nil in files from before intervals.
+    public var expectedFAPerHourInterval: ConfidenceInterval?
 
     public init() {}
 
@@ -106,5 +113,7 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
         case targetFAPerHour = "targetFaPerHour"
         case expectedFAPerHour = "expectedFaPerHour"
         case expectedFRR = "expectedFrr"
+        case expectedFRRInterval = "expectedFrrInterval"
+        case expectedFAPerHourInterval = "expectedFaPerHourInterval"
     }
 }

@@ -24,9 +24,7 @@ struct ModelDescription {
                 label: "name",
                 value: model.name + (model.retuning.map { $0.trainedName == model.name ? "" : " (trained as \($0.trainedName))" } ?? ""))
         ]
-        let expected = String(
-            format: "%.1f %% of words missed, %.2f false accepts per hour (cross-validated; %@ of negative audio)",
-            100 * training.expectedFRR, training.expectedFAPerHour, ModelDescription.duration(training.calibrationSeconds))
+        let expected = ModelDescription.expected(training)
         if let retuning = model.retuning {
             let target = retuning.targetFAPerHour.map { String(format: " for %g false accepts per hour", $0) } ?? ""
             fields.append(
@@ -104,7 +102,31 @@ struct ModelDescription {
                 measured.faPerHour)
     }
 
+    /// "4.2 % of words missed (1 to 16 %), 0.45 false accepts per hour (0 to 3.4); 90 %
+    /// intervals, cross-validated on 15.6 min of negative audio", without the intervals for
+    /// files from before them.
+    static func expected(_ training: TrainingSummary) -> String {
+        let audio = ModelDescription.duration(training.calibrationSeconds)
+        guard let frr = training.expectedFRRInterval, let fa = training.expectedFAPerHourInterval else {
+            return String(
+                format: "%.1f %% of words missed, %.2f false accepts per hour (cross-validated; %@ of negative audio)",
+                100 * training.expectedFRR, training.expectedFAPerHour, audio)
+        }
+        return String(
+            format:
+                "%.1f %% of words missed (%@ %%), %.2f false accepts per hour (%@); 90 %% intervals, cross-validated on %@ of negative audio",
+            100 * training.expectedFRR, range(frr, scale: 100), training.expectedFAPerHour, range(fa, scale: 1), audio)
+    }
+
+    /// "1 to 16", "0.23 to 1.1": the interval's ends times `scale`, two significant digits
+    /// below 10; an end at 0 is "0".
+    static func range(_ interval: ConfidenceInterval, scale: Double) -> String {
+        func end(_ value: Double) -> String { value == 0 ? "0" : String(format: value * scale < 10 ? "%.2g" : "%.0f", value * scale) }
+        return "\(end(interval.lower)) to \(end(interval.upper))"
+    }
+
     /// "20.0 s" under two minutes, else "13.0 min".
+
     static func duration(_ seconds: Double) -> String {
         seconds < 120 ? String(format: "%.1f s", seconds) : String(format: "%.1f min", seconds / 60)
     }

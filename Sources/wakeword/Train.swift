@@ -96,10 +96,16 @@ struct Train: ParsableCommand {
                 format: "clips: %d used, %d skipped; negatives: %d files, %.1f min%@",
                 summary.positiveClips, summary.positiveClipsSkipped, summary.negativeFiles, summary.negativeSeconds / 60,
                 copied ? String(format: " (%.1f min with their noisy copies)", summary.calibrationSeconds / 60) : ""))
+        let intervals = summary.expectedFRRInterval.flatMap { frr in
+            summary.expectedFAPerHourInterval.map { fa in
+                (frr: " (\(ModelDescription.range(frr, scale: 100))%)", fa: " (\(ModelDescription.range(fa, scale: 1)))")
+            }
+        }
         print(
             String(
-                format: "threshold %.4f: expected %.1f%% false rejects, %.2f false accepts per hour (cross-validated%@)",
-                calibration.threshold, 100 * outcome.expectedFRR, calibration.expectedFAPerHour,
+                format: "threshold %.4f: expected %.1f%% false rejects%@, %.2f false accepts per hour%@ (%@cross-validated%@)",
+                calibration.threshold, 100 * outcome.expectedFRR, intervals?.frr ?? "", calibration.expectedFAPerHour,
+                intervals?.fa ?? "", intervals == nil ? "" : "90% intervals; ",
                 calibration.extrapolated
                     ? String(
                         format: "; extrapolated beyond the %.1f min of negative audio, %d false accepts in it",

@@ -63,6 +63,8 @@ import Testing
         model.training.targetFAPerHour = 0.5
         model.training.expectedFAPerHour = 0.45
         model.training.expectedFRR = 0.042
+        model.training.expectedFRRInterval = ConfidenceInterval(lower: 0.0101, upper: 0.158)
+        model.training.expectedFAPerHourInterval = ConfidenceInterval(lower: 0, upper: 3.44)
         model.smoothing = 3
         let screenHead = try DetectionTests.randomModel(encoder: encoder, threshold: nil, seed: 8, layer: 1).head
         model.screen = Screen(layer: 1, head: screenHead, threshold: -3.5)
@@ -76,7 +78,7 @@ import Testing
                 \(path)
                   name:       toaster
                   threshold:  0.8123, calibrated by training for 0.5 false accepts per hour
-                  expected:   4.2 % of words missed, 0.45 false accepts per hour (cross-validated; 15.6 min of negative audio)
+                  expected:   4.2 % of words missed (1 to 16 %), 0.45 false accepts per hour (0 to 3.4); 90 % intervals, cross-validated on 15.6 min of negative audio
                   detection:  encoder block 2, a linear head; 1 s windows every 0.5 s; a score every 0.1 s from the last 1 s and 0.3 s; score averaged over 3 hops; 0.5 s refractory
                   screen:     encoder block 1, a linear head, logit -3.50; block 2 and the head run only on the passes it opens (6.4 % of the negative audio's in training)
                   training:   12 clips of the word (1 skipped), 24 copies each, 4321 examples; 63 negative files (13.0 min); seed 7
@@ -92,6 +94,14 @@ import Testing
         #expect((header["windowing"] as? [String: Any])?["window"] as? Int == 16_000)
         let training = try #require(header["training"] as? [String: Any])
         #expect(training["expected_frr"] as? Double == 0.042 && training["positive_clips"] as? Int == 12 && training["seed"] as? Int == 7)
+        #expect((training["expected_frr_interval"] as? [String: Any])?["upper"] as? Double == 0.158)
+        // A file from before intervals says the rates alone.
+        model.training.expectedFRRInterval = nil
+        model.training.expectedFAPerHourInterval = nil
+        try ModelFile.write(model, to: path)
+        #expect(
+            try runTool(["info", path]).stdout.contains(
+                "  expected:   4.2 % of words missed, 0.45 false accepts per hour (cross-validated; 15.6 min of negative audio)\n"))
         // Two models: a blank line between them in words, one line each in JSON; a damaged one is an error.
         let other = try fixture.model(seed: 2)
         #expect(try runTool(["info", path, other]).stdout.components(separatedBy: "\n\n").count == 2)

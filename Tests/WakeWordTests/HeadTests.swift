@@ -660,6 +660,21 @@ import Testing
         #expect(abs(training.calibrationSeconds - 2 * training.negativeSeconds) < 0.01, "\(training)")
     }
 
+    @Test("the expected rates come with 90 % intervals: the clips as trials, the false accepts counted in the audio")
+    func expectedIntervals() throws {
+        let fixture = try TrainedAlexa.load()
+        let training = fixture.model.training
+        #expect(training.expectedFRRInterval == .wilson(rate: training.expectedFRR, trials: training.positiveClips))
+        let counted = ConfidenceInterval.poisson(
+            events: fixture.outcome.calibration.observedEvents, exposure: training.calibrationSeconds / 3600)
+        #expect(
+            training.expectedFAPerHourInterval
+                == ConfidenceInterval(lower: counted.lower, upper: max(counted.upper, training.expectedFAPerHour)))
+        let (frr, fa) = (try #require(training.expectedFRRInterval), try #require(training.expectedFAPerHourInterval))
+        #expect(frr.lower <= training.expectedFRR && training.expectedFRR <= frr.upper && frr.upper - frr.lower > 0.1, "\(frr)")
+        #expect(fa.lower <= training.expectedFAPerHour && training.expectedFAPerHour <= fa.upper, "\(fa)")
+    }
+
     @Test("training leaves every encoder tensor bit-identical")
     func encoderUntouched() throws {
         let fixture = try TrainedAlexa.load()

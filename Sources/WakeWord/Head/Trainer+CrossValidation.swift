@@ -80,10 +80,15 @@ extension Trainer {
         }
         let result = calibrated.result
         let missed = bestPositive.filter { $0 < result.logit }.count
+        let frr = bestPositive.isEmpty ? Double.nan : Double(missed) / Double(bestPositive.count)
+        // The scenes of one clip share its speaker and its saying of the word: the clips,
+        // not the scenes, are the independent trials.
+        let clips = Set(set.scenes.filter { $0.isFair && $0.rows.contains { set.labels[$0] == 1 } }.map(\.clip)).count
         progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
         let opened = screenThreshold.map { Screen.openedFraction(traces, threshold: $0, windowing: windowing) }
         return CrossValidation(
-            calibration: result, expectedFRR: bestPositive.isEmpty ? .nan : Double(missed) / Double(bestPositive.count),
+            calibration: result, expectedFRR: frr,
+            expectedFRRInterval: bestPositive.isEmpty || clips == 0 ? nil : .wilson(rate: frr, trials: clips),
             screenThreshold: screenThreshold, screenOpened: opened, foldHeads: foldHeads, foldScreens: foldScreens)
     }
 
@@ -191,12 +196,13 @@ extension Trainer {
         return (complete.isEmpty ? positive : complete).map { smoothed[$0].logit }.max()
     }
 
-    /// The thresholds cross-validation chose, the fraction of held-out scenes missed, the
-    /// fraction of negative passes the screen opened, and the heads (and screens) it fitted,
-    /// one per fold.
+    /// The thresholds cross-validation chose, the fraction of held-out scenes missed (and
+    /// its 90 % interval over the clips), the fraction of negative passes the screen opened,
+    /// and the heads (and screens) it fitted, one per fold.
     struct CrossValidation {
         let calibration: Calibration.Result
         let expectedFRR: Double
+        let expectedFRRInterval: ConfidenceInterval?
         let screenThreshold: Float?
         let screenOpened: Double?
         let foldHeads: [TriggerHead]

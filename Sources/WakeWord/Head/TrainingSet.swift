@@ -52,6 +52,8 @@ struct TrainingSet {
     struct Scene {
         let rows: Range<Int>
         let fold: Int
+        /// Index of the clip it was made from.
+        let clip: Int
         /// Whether it is a fair test of detection (`LabelledScene.isFair`).
         let isFair: Bool
         /// The hop of each row, in time order (only labelled hops are kept, so there are gaps).
@@ -93,7 +95,9 @@ struct TrainingSet {
             return start..<(start + entry.features.rows)
         }
         chunks = parts.map { Chunk(rows: rows($0.entry), fold: $0.fold, hops: $0.entry.hops, samples: $0.entry.samples) }
-        self.scenes = scenes.map { Scene(rows: rows($0.entry), fold: clipFold[$0.clip]!, isFair: $0.isFair, hops: $0.entry.hops) }
+        self.scenes = scenes.map {
+            Scene(rows: rows($0.entry), fold: clipFold[$0.clip]!, clip: $0.clip, isFair: $0.isFair, hops: $0.entry.hops)
+        }
     }
 
     /// Rows of every chunk and scene outside `fold` (all rows for nil).
