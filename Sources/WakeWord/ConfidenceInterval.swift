@@ -26,7 +26,9 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
         let z2 = z * z
         let centre = (rate + z2 / (2 * n)) / (1 + z2 / n)
         let half = z / (1 + z2 / n) * (rate * (1 - rate) / n + z2 / (4 * n * n)).squareRoot()
-        return ConfidenceInterval(lower: max(0, centre - half), upper: min(1, centre + half))
+        // At 0 and 1 the interval reaches the end exactly (rounding can leave 1e-17 there).
+        return ConfidenceInterval(
+            lower: rate == 0 ? 0 : max(0, centre - half), upper: rate == 1 ? 1 : min(1, centre + half))
     }
 
     /// The exact (Garwood) interval for a Poisson rate with `events` counted over `exposure`

@@ -101,7 +101,9 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var expectedFRRInterval: ConfidenceInterval?
     /// 90 % interval of the false accepts per hour counted at the threshold in the
     /// calibration audio (Poisson): where the rate is extrapolated it counts none or few, and
-    /// the interval says how little the audio shows; nil in files from before intervals.
+    /// the interval says how little the audio shows. Noisy copies count as hours heard; as
+    /// they repeat their recordings' speech, the interval is on the narrow side. Nil in
+    /// files from before intervals.
     public var expectedFAPerHourInterval: ConfidenceInterval?
 
     public init() {}

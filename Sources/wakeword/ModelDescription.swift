@@ -119,14 +119,16 @@ struct ModelDescription {
     }
 
     /// "1 to 16", "0.23 to 1.1": the interval's ends times `scale`, two significant digits
-    /// below 10; an end at 0 is "0".
+    /// below 10; an end under 0.01 is "0".
     static func range(_ interval: ConfidenceInterval, scale: Double) -> String {
-        func end(_ value: Double) -> String { value == 0 ? "0" : String(format: value * scale < 10 ? "%.2g" : "%.0f", value * scale) }
+        func end(_ value: Double) -> String {
+            let scaled = value * scale
+            return scaled < 0.01 ? "0" : String(format: scaled < 10 ? "%.2g" : "%.0f", scaled)
+        }
         return "\(end(interval.lower)) to \(end(interval.upper))"
     }
 
     /// "20.0 s" under two minutes, else "13.0 min".
-
     static func duration(_ seconds: Double) -> String {
         seconds < 120 ? String(format: "%.1f s", seconds) : String(format: "%.1f min", seconds / 60)
     }

@@ -101,15 +101,17 @@ struct Train: ParsableCommand {
                 (frr: " (\(ModelDescription.range(frr, scale: 100))%)", fa: " (\(ModelDescription.range(fa, scale: 1)))")
             }
         }
+        let how =
+            "cross-validated"
+            + (calibration.extrapolated
+                ? String(
+                    format: "; extrapolated beyond the %.1f min of negative audio, %d false accepts in it",
+                    summary.calibrationSeconds / 60, calibration.observedEvents) : "")
         print(
             String(
-                format: "threshold %.4f: expected %.1f%% false rejects%@, %.2f false accepts per hour%@ (%@cross-validated%@)",
+                format: "threshold %.4f: expected %.1f%% false rejects%@, %.2f false accepts per hour%@",
                 calibration.threshold, 100 * outcome.expectedFRR, intervals?.frr ?? "", calibration.expectedFAPerHour,
-                intervals?.fa ?? "", intervals == nil ? "" : "90% intervals; ",
-                calibration.extrapolated
-                    ? String(
-                        format: "; extrapolated beyond the %.1f min of negative audio, %d false accepts in it",
-                        summary.calibrationSeconds / 60, calibration.observedEvents) : ""))
+                intervals.map { "\($0.fa); 90% intervals, \(how)" } ?? " (\(how))"))
         print(
             String(
                 format: "took %.1f s; feature cache: %d reused, %d computed", Date().timeIntervalSince(started), outcome.cacheHits,

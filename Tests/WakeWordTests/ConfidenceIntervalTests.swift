@@ -18,6 +18,17 @@ import Testing
             let interval = ConfidenceInterval.wilson(rate: c.rate, trials: c.trials)
             #expect(abs(interval.lower - c.lower) < 1e-12 && abs(interval.upper - c.upper) < 1e-12, "\(c): \(interval)")
         }
+        // Its ends are the p at which the rate is z standard errors away: |rate - p| = z·√(p(1 - p)/n).
+        for (rate, trials) in [(0.068, 20), (0.35, 7), (0.9, 40)] {
+            let interval = ConfidenceInterval.wilson(rate: rate, trials: trials)
+            for p in [interval.lower, interval.upper] {
+                let distance = abs(rate - p) - ConfidenceInterval.z * (p * (1 - p) / Double(trials)).squareRoot()
+                #expect(abs(distance) < 1e-12, "\(rate) over \(trials): \(p)")
+            }
+        }
+        // No miss: the lower end is 0 exactly, for every number of clips (rounding left 1e-17 at 11).
+        for trials in 1...60 { #expect(ConfidenceInterval.wilson(rate: 0, trials: trials).lower == 0) }
+        for trials in 1...60 { #expect(ConfidenceInterval.wilson(rate: 1, trials: trials).upper == 1) }
     }
 
     @Test("the exact Poisson interval of a rate, 90 %, against scipy, per unit of exposure")
@@ -25,6 +36,7 @@ import Testing
         let cases: [(events: Int, lower: Double, upper: Double)] = [
             (0, 0, 2.9957322735539895), (1, 0.05129329438755053, 4.743864518390577),
             (4, 1.366318396749831, 9.153519026637573), (20, 13.254651598346555, 29.062018840434014),
+            (500, 463.7971815104895, 538.3764949563868),
         ]
         for c in cases {
             let interval = ConfidenceInterval.poisson(events: c.events, exposure: 0.5)

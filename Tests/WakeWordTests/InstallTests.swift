@@ -118,7 +118,19 @@ import Testing
         #expect(run.stderr.contains("warning: ") && !run.stderr.contains("scripts/"), "\(run.stderr)")
         // The noise folder is inside the shipped negatives, so it counts among them too.
         #expect(run.stdout.contains("negatives: 4 files"), "\(run.stdout)")
-        #expect(try ModelFile.read(path: "\(layout.work)/m.wakeword").name == "m")
+        let model = try ModelFile.read(path: "\(layout.work)/m.wakeword")
+        #expect(model.name == "m")
+        // The rates it expects, with their intervals, as stored in the model.
+        let line = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("threshold ") }.map(String.init))
+        let training = model.training
+        let frr = try #require(training.expectedFRRInterval)
+        #expect(
+            line.hasPrefix(
+                String(format: "threshold %.4f: expected %.1f%% false rejects (", model.threshold, 100 * training.expectedFRR)),
+            "\(line)")
+        #expect(line.contains(String(format: frr.upper < 0.1 ? " to %.2g%%), " : " to %.0f%%), ", 100 * frr.upper)), "\(line)")
+        #expect(line.contains(String(format: "%.2f false accepts per hour (", training.expectedFAPerHour)), "\(line)")
+        #expect(line.contains("); 90% intervals, cross-validated") && !line.contains(") ("), "\(line)")
         let cached = (try? FileManager.default.contentsOfDirectory(atPath: "\(layout.root)/cache/wakeword")) ?? []
         #expect(cached.contains { $0.hasSuffix(".features") }, "\(cached)")
     }
