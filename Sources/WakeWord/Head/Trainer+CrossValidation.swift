@@ -42,15 +42,15 @@ extension Trainer {
                     generator: &screenGenerator)
             }
             if let screenHead { foldScreens.append(screenHead) }
-            func heldOut(_ rows: Range<Int>, hops: [Int]) -> HeldOut {
+            func heldOut(_ rows: Range<Int>, hops: [Int], clip: Int?) -> HeldOut {
                 var screenLogits: [Float]?
                 if let screenSet, let screenHead { screenLogits = screenSet.logits(screenHead, rows: Array(rows)) }
                 return HeldOut(
                     rows: rows, hops: hops, logits: set.logits(head, rows: Array(rows)), screenLogits: screenLogits,
-                    positive: rows.map { set.labels[$0] == 1 })
+                    positive: rows.map { set.labels[$0] == 1 }, clip: clip)
             }
-            chunks += set.chunks.filter { $0.fold == fold && !$0.rows.isEmpty }.map { heldOut($0.rows, hops: $0.hops) }
-            scenes += set.scenes.filter { $0.fold == fold && $0.isFair }.map { heldOut($0.rows, hops: $0.hops) }
+            chunks += set.chunks.filter { $0.fold == fold && !$0.rows.isEmpty }.map { heldOut($0.rows, hops: $0.hops, clip: nil) }
+            scenes += set.scenes.filter { $0.fold == fold && $0.isFair }.map { heldOut($0.rows, hops: $0.hops, clip: $0.clip) }
         }
         progress(TrainingProgress(stage: .calibrating, done: 0, total: 1))
         if averaged && calibrationHeads == .pairs && set.folds >= 3 {
@@ -81,15 +81,26 @@ extension Trainer {
         let result = calibrated.result
         let missed = bestPositive.filter { $0 < result.logit }.count
         let frr = bestPositive.isEmpty ? Double.nan : Double(missed) / Double(bestPositive.count)
-        // The scenes of one clip share its speaker and its saying of the word: the clips,
-        // not the scenes, are the independent trials.
-        let clips = Set(set.scenes.filter { $0.isFair && $0.rows.contains { set.labels[$0] == 1 } }.map(\.clip)).count
+        // The scenes of one clip share its speaker and its saying of the word: the clips of
+        // the scenes that gave a best score, not the scenes, are the independent trials.
+        let clips = Set(scenes.filter(\.hasPositive).compactMap(\.clip)).count
         progress(TrainingProgress(stage: .calibrating, done: 1, total: 1))
         let opened = screenThreshold.map { Screen.openedFraction(traces, threshold: $0, windowing: windowing) }
         return CrossValidation(
             calibration: result, expectedFRR: frr,
             expectedFRRInterval: bestPositive.isEmpty || clips == 0 ? nil : .wilson(rate: frr, trials: clips),
+            expectedFAPerHourInterval: Self.falseAcceptInterval(result, hours: hours),
             screenThreshold: screenThreshold, screenOpened: opened, foldHeads: foldHeads, foldScreens: foldScreens)
+    }
+
+    /// The 90 % interval of the false accepts per hour at `result`'s threshold: exact Poisson
+    /// over the events counted in `hours` of held-out audio (noisy copies counted as heard);
+    /// a threshold lowered for the words expects at least the target, which the interval
+    /// then reaches. nil without audio.
+    private static func falseAcceptInterval(_ result: Calibration.Result, hours: Double) -> ConfidenceInterval? {
+        guard hours > 0 else { return nil }
+        let counted = ConfidenceInterval.poisson(events: result.observedEvents, exposure: hours)
+        return ConfidenceInterval(lower: counted.lower, upper: max(counted.upper, result.expectedFAPerHour))
     }
 
     /// The threshold calibrated on the held-out negative chunks' decision scores with every
@@ -143,10 +154,15 @@ extension Trainer {
         let logits: [Float]
         let screenLogits: [Float]?
         let positive: [Bool]
+        /// The positive clip a scene was made from; nil for negative audio.
+        let clip: Int?
+
+        /// Whether any hop is labelled positive: a scene that can be detected or missed.
+        var hasPositive: Bool { positive.contains(true) }
 
         /// The same stream with its logits read from `logits`, indexed by training row.
         func scored(_ logits: [Float]) -> HeldOut {
-            HeldOut(rows: rows, hops: hops, logits: Array(logits[rows]), screenLogits: screenLogits, positive: positive)
+            HeldOut(rows: rows, hops: hops, logits: Array(logits[rows]), screenLogits: screenLogits, positive: positive, clip: clip)
         }
     }
 
@@ -191,18 +207,20 @@ extension Trainer {
     /// detection smooths them: over hops whose whole smoothing span is in the scene (it keeps
     /// only labelled hops); over all its positive hops when none has that span.
     private func bestPositiveLogit(_ smoothed: [ScoreSmoother.Smoothed], of scene: HeldOut) -> Float? {
+        guard scene.hasPositive else { return nil }
         let positive = scene.positive.indices.filter { scene.positive[$0] }
         let complete = positive.filter { smoothed[$0].isComplete }
         return (complete.isEmpty ? positive : complete).map { smoothed[$0].logit }.max()
     }
 
     /// The thresholds cross-validation chose, the fraction of held-out scenes missed (and
-    /// its 90 % interval over the clips), the fraction of negative passes the screen opened,
-    /// and the heads (and screens) it fitted, one per fold.
+    /// its 90 % interval over the clips), the false accepts' 90 % interval, the fraction of
+    /// negative passes the screen opened, and the heads (and screens) it fitted, one per fold.
     struct CrossValidation {
         let calibration: Calibration.Result
         let expectedFRR: Double
         let expectedFRRInterval: ConfidenceInterval?
+        let expectedFAPerHourInterval: ConfidenceInterval?
         let screenThreshold: Float?
         let screenOpened: Double?
         let foldHeads: [TriggerHead]

@@ -144,13 +144,7 @@ public struct Trainer: Sendable {
         summary.expectedFAPerHour = calibration.expectedFAPerHour
         summary.expectedFRR = frr
         summary.expectedFRRInterval = validated.expectedFRRInterval
-        if summary.calibrationSeconds > 0 {
-            // Counted in the audio; a threshold lowered for the words expects at least the
-            // target, which the interval then reaches.
-            let counted = ConfidenceInterval.poisson(events: calibration.observedEvents, exposure: summary.calibrationSeconds / 3600)
-            summary.expectedFAPerHourInterval = ConfidenceInterval(
-                lower: counted.lower, upper: max(counted.upper, calibration.expectedFAPerHour))
-        }
+        summary.expectedFAPerHourInterval = validated.expectedFAPerHourInterval
         let model = WakeWordModel(
             name: options.name, threshold: calibration.threshold, layer: layer, windowing: windowing,
             refractory: options.refractory, smoothing: options.smoothing, head: head, screen: screen, encoder: encoder.identity,
