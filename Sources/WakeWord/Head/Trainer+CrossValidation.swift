@@ -1,7 +1,8 @@
 import Foundation
 
 /// Stage 3 of `Trainer`: out-of-fold scores, and from them the screen's threshold, the
-/// model's threshold and the false-reject rate expected there.
+/// model's threshold, and the false-reject and false-accept rates expected there with their
+/// 90 % intervals.
 extension Trainer {
     private var refractorySamples: Int { AudioFormat.samples(seconds: options.refractory) }
 
@@ -17,7 +18,8 @@ extension Trainer {
     /// without noise or with noise at 10 dB SNR or more (the harder ones train, but would
     /// make the estimate describe a louder room than people ask about). With a screen, its
     /// threshold is set on the held-out scenes first, and every score after it is the one
-    /// detection computes behind it (`Screen.gated`).
+    /// detection computes behind it (`Screen.gated`). The intervals: Wilson over the clips
+    /// for the false rejects, exact Poisson over the calibration hours for the false accepts.
     func crossValidate(
         _ set: TrainingSet, screenSet: TrainingSet?, windowing: Windowing, calibrationHeads: TrainingOptions.CalibrationHeads,
         generator: inout SplitMix64, progress: (TrainingProgress) -> Void, isCancelled: @escaping @Sendable () -> Bool
@@ -94,9 +96,9 @@ extension Trainer {
     }
 
     /// The 90 % interval of the false accepts per hour at `result`'s threshold: exact Poisson
-    /// over the events counted in `hours` of held-out audio (noisy copies counted as heard);
-    /// a threshold lowered for the words expects at least the target, which the interval
-    /// then reaches. nil without audio.
+    /// over the events counted in `hours` of held-out audio (noisy copies counted as heard),
+    /// its upper end raised to the expected rate where that is higher (a threshold lowered
+    /// for the words, or one extrapolated to the target). nil without audio.
     private static func falseAcceptInterval(_ result: Calibration.Result, hours: Double) -> ConfidenceInterval? {
         guard hours > 0 else { return nil }
         let counted = ConfidenceInterval.poisson(events: result.observedEvents, exposure: hours)
@@ -147,7 +149,7 @@ extension Trainer {
     }
 
     /// Out-of-fold logits of one held-out stream (a negative chunk or a scene), the screen's
-    /// too when there is one, and which hops are labelled positive.
+    /// too when there is one, which hops are labelled positive, and a scene's clip.
     private struct HeldOut {
         let rows: Range<Int>
         let hops: [Int]
@@ -205,7 +207,8 @@ extension Trainer {
 
     /// The highest decision score over a scene's hops labelled positive, smoothed as
     /// detection smooths them: over hops whose whole smoothing span is in the scene (it keeps
-    /// only labelled hops); over all its positive hops when none has that span.
+    /// only labelled hops); over all its positive hops when none has that span. nil for a
+    /// scene without positive hops (`HeldOut.hasPositive`).
     private func bestPositiveLogit(_ smoothed: [ScoreSmoother.Smoothed], of scene: HeldOut) -> Float? {
         guard scene.hasPositive else { return nil }
         let positive = scene.positive.indices.filter { scene.positive[$0] }

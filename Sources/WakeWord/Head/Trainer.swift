@@ -100,7 +100,7 @@ public struct Trainer: Sendable {
             isCancelled: isCancelled)
         let set = built.set
 
-        // 3. Out-of-fold scores: the screen's threshold, the threshold and the expected false rejects.
+        // 3. Out-of-fold scores: the screen's threshold, the threshold, the expected rates and their intervals.
         let heads = options.resolvedCalibrationHeads(negativeSeconds: Double(built.negativeSamples) / Double(AudioFormat.sampleRate))
         let validated = try crossValidate(
             set, screenSet: built.screenSet, windowing: windowing, calibrationHeads: heads, generator: &generator, progress: progress,
