@@ -85,7 +85,7 @@ struct TrainingSettings: ParsableArguments {
     @Option(
         name: .customLong("calibration-heads"), parsing: .unconditional,
         help:
-            "Out-of-fold scores the threshold is read from: pairs, each fold scored by the mean of the heads fitted without it and one other fold (a stand-in for the folds' average; ten more fits with five folds), or folds, by its own fold head (default: pairs with negatives shorter than 2 hours, folds otherwise). Pairs apply to a fold-average head."
+            "Out-of-fold scores the threshold is read from: pairs, each fold scored by the mean of the heads fitted without it and one other fold (a stand-in for the folds' average; ten more fits with five folds; the threshold is the lower of theirs and the fold heads'), or folds, by its own fold head (default: pairs with negatives shorter than 2 hours, folds otherwise). Pairs apply to a fold-average head."
     )
     var calibrationHeads: TrainingOptions.CalibrationHeads?
 

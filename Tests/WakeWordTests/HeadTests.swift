@@ -564,6 +564,30 @@ import Testing
         #expect(calibration.lowered(toLogit: 2, target: 0.5).expectedFAPerHour == 4)
     }
 
+    @Test("of two stand-ins' thresholds the lower is taken, with that stand-in's rates, by hand")
+    func calibrationOrAsLowAs() {
+        // One hour of hops every 0.1 s at -5 with isolated peaks.
+        func calibration(_ peaks: [Float]) -> Calibration {
+            let hops = (1...36_000).map { $0 * 1_600 }
+            var logits = [Float](repeating: -5, count: hops.count)
+            for (i, peak) in peaks.enumerated() { logits[1_000 + 5_000 * i] = peak }
+            return Calibration(streams: [.init(hops: hops, logits: logits)], hours: 1, refractory: 16_000)
+        }
+        let plain = calibration([1, 2, 3, 4, 5])
+        // One outlying peak at 9: u = -5, six peaks exceed it by 54, so 9 + ln 2 · 54 / 6.
+        let outlier = calibration([1, 2, 3, 4, 5, 9])
+        #expect(abs(Double(outlier.threshold(forFAPerHour: 0.5).logit) - (9 + log(2) * 9)) < 1e-4)
+        // The other stand-in's 5 + ln 2 · 40 / 5 is lower: taken, as that stand-in has it.
+        let lower = outlier.threshold(forFAPerHour: 0.5, orAsLowAs: plain)
+        #expect(abs(Double(lower.logit) - (5 + log(2) * 8)) < 1e-4 && lower == plain.threshold(forFAPerHour: 0.5))
+        #expect(lower.extrapolated && lower.observedEvents == 0 && lower.expectedFAPerHour == 0.5)
+        // The other way round the own threshold is already the lower one.
+        #expect(plain.threshold(forFAPerHour: 0.5, orAsLowAs: outlier) == plain.threshold(forFAPerHour: 0.5))
+        // Read off the data (2 per hour: above the third-highest peak) all the same.
+        let two = outlier.threshold(forFAPerHour: 2, orAsLowAs: plain)
+        #expect(two == plain.threshold(forFAPerHour: 2) && two.logit == Float(3).nextUp && two.observedEvents == 2)
+    }
+
     @Test("extrapolation goes ln(1 / allowed) / b beyond the highest peak, b from the 30 highest, by hand")
     func calibrationTail() {
         // One hour, 31 isolated peaks at logits 3.0, 2.9, ..., 0.0 over hops at -5.

@@ -79,6 +79,17 @@ public struct Calibration: Sendable {
             observedEvents: observed, extrapolated: extrapolated)
     }
 
+    /// The lower of two thresholds for `target`: this audio's, and `other`'s (the same audio
+    /// scored by another stand-in for the detector), with the rates that stand-in expects
+    /// there. Either stand-in's highest peaks can hang on one unlucky fit, and such an outlier
+    /// moves an extrapolated threshold by logits: a peak that one stand-in shows and the other
+    /// does not is not taken as the detector's.
+    public func threshold(forFAPerHour target: Double, orAsLowAs other: Calibration) -> Result {
+        let own = threshold(forFAPerHour: target)
+        let theirs = other.threshold(forFAPerHour: target)
+        return theirs.logit < own.logit ? theirs : own
+    }
+
     /// The rates at a given logit threshold, read off the data (no extrapolation).
     public func result(atLogit logit: Float) -> Result {
         let observed = events(atLogit: logit)

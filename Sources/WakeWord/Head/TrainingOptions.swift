@@ -85,7 +85,9 @@ public struct TrainingOptions: Sendable {
         /// Each fold's held-out audio scored by the mean of the heads fitted without it and
         /// one other fold (four with five folds; one more fit per pair of folds): a stand-in
         /// for the folds' average that ships, which no single head is. Used with the folds'
-        /// average and at least 3 folds; otherwise `folds`.
+        /// average and at least 3 folds; otherwise `folds`. The threshold is the lower of
+        /// the pairs' and the fold heads' own (`Calibration.threshold(forFAPerHour:orAsLowAs:)`);
+        /// the false rejects are read on the pairs.
         case pairs
     }
     /// nil: `pairs` when the negative audio is shorter than `noisyCopiesBelow`, `folds`
