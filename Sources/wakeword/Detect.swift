@@ -140,7 +140,7 @@ struct Detect: ParsableCommand {
             throw error
         }
         if !quiet {
-            let seconds = Double(samples) / Double(AudioFormat.sampleRate)
+            let seconds = AudioFormat.seconds(samples: samples)
             let stopped = Interrupt.requested ? "stopped by Ctrl-C after" : "processed"
             let many = files.count > 1 ? " in \(files.count) inputs" : ""
             // What the screens spared: the share of the cascades' passes that ran the blocks after theirs.

@@ -58,6 +58,9 @@ import Testing
         // 15,999.52 samples: rounded, not truncated.
         #expect(AudioFormat.samples(seconds: 0.99997) == 16_000)
         #expect(AudioFormat.samples(seconds: 0.00002) == 0)
+        // And back: whole samples are read as seconds exactly, and round-trip.
+        #expect(AudioFormat.seconds(samples: 4_800) == 0.3 && AudioFormat.seconds(samples: 57_600_000) == 3_600)
+        #expect([0, 1, 1_600, 12_345].allSatisfy { AudioFormat.samples(seconds: AudioFormat.seconds(samples: $0)) == $0 })
     }
 
     @Test(

@@ -204,7 +204,7 @@ import Testing
         #expect(set.chunks.count == 8)
         for stream in 0..<4 { #expect(set.chunks[stream].fold == set.chunks[stream + 4].fold) }
         #expect(Set(set.chunks.map(\.fold)) == [0, 1, 2])
-        #expect(set.negativeSamples == 8 * 16_000)
+        #expect(set.negativeSeconds == 8)
         // Fewer streams than folds: each is cut into equal segments, a copy's like its original's.
         var small = SplitMix64(seed: 3)
         let two = TrainingSet(
@@ -538,13 +538,19 @@ import Testing
         #expect(wrapped.next() == expected.next())
     }
 
-    @Test("calibration reads the threshold off the data, or extrapolates above the highest peaks")
-    func calibration() {
-        // One hour of hops every 0.1 s with five isolated peaks at logits 1...5.
+    /// One hour of hops every 0.1 s at logit -5, `peaks[i]` at hop 1,000 + `every` · i (so
+    /// isolated for a 1 s refractory), as calibration sees a negative stream.
+    private func oneHour(peaks: [Float], every: Int = 5_000) -> Calibration {
         let hops = (1...36_000).map { $0 * 1_600 }
         var logits = [Float](repeating: -5, count: hops.count)
-        for (i, peak) in [1, 2, 3, 4, 5].enumerated() { logits[1_000 + 5_000 * i] = Float(peak) }
-        let calibration = Calibration(streams: [.init(hops: hops, logits: logits)], hours: 1, refractory: 16_000)
+        for (i, peak) in peaks.enumerated() { logits[1_000 + every * i] = peak }
+        return Calibration(streams: [.init(hops: hops, logits: logits)], hours: 1, refractory: 16_000)
+    }
+
+    @Test("calibration reads the threshold off the data, or extrapolates above the highest peaks")
+    func calibration() {
+        // Five isolated peaks at logits 1...5.
+        let calibration = oneHour(peaks: [1, 2, 3, 4, 5])
         #expect(calibration.peaks().prefix(5) == [5, 4, 3, 2, 1])
         // 2 per hour: just above the third-highest peak, and exactly two events there.
         let two = calibration.threshold(forFAPerHour: 2)
@@ -566,16 +572,9 @@ import Testing
 
     @Test("of two stand-ins' thresholds the lower is taken, with that stand-in's rates, by hand")
     func calibrationOrAsLowAs() {
-        // One hour of hops every 0.1 s at -5 with isolated peaks.
-        func calibration(_ peaks: [Float]) -> Calibration {
-            let hops = (1...36_000).map { $0 * 1_600 }
-            var logits = [Float](repeating: -5, count: hops.count)
-            for (i, peak) in peaks.enumerated() { logits[1_000 + 5_000 * i] = peak }
-            return Calibration(streams: [.init(hops: hops, logits: logits)], hours: 1, refractory: 16_000)
-        }
-        let plain = calibration([1, 2, 3, 4, 5])
+        let plain = oneHour(peaks: [1, 2, 3, 4, 5])
         // One outlying peak at 9: u = -5, six peaks exceed it by 54, so 9 + ln 2 · 54 / 6.
-        let outlier = calibration([1, 2, 3, 4, 5, 9])
+        let outlier = oneHour(peaks: [1, 2, 3, 4, 5, 9])
         #expect(abs(Double(outlier.threshold(forFAPerHour: 0.5).logit) - (9 + log(2) * 9)) < 1e-4)
         // The other stand-in's 5 + ln 2 · 40 / 5 is lower: taken, as that stand-in has it.
         let lower = outlier.threshold(forFAPerHour: 0.5, orAsLowAs: plain)
@@ -590,11 +589,8 @@ import Testing
 
     @Test("extrapolation goes ln(1 / allowed) / b beyond the highest peak, b from the 30 highest, by hand")
     func calibrationTail() {
-        // One hour, 31 isolated peaks at logits 3.0, 2.9, ..., 0.0 over hops at -5.
-        let hops = (1...36_000).map { $0 * 1_600 }
-        var logits = [Float](repeating: -5, count: hops.count)
-        for i in 0...30 { logits[1_000 + 1_000 * i] = Float(30 - i) / 10 }
-        let calibration = Calibration(streams: [.init(hops: hops, logits: logits)], hours: 1, refractory: 16_000)
+        // 31 isolated peaks at logits 3.0, 2.9, ..., 0.0.
+        let calibration = oneHour(peaks: (0...30).map { Float(30 - $0) / 10 }, every: 1_000)
         // u = 0, the 30 peaks above it exceed it by 46.5 in all: b = 30 / 46.5; 0.5 allowed events.
         let expected = 3 + log(1 / 0.5) / (30 / 46.5)
         let half = calibration.threshold(forFAPerHour: 0.5)

@@ -12,6 +12,12 @@ public enum AudioFormat {
     public static func samples(seconds: Double) -> Int {
         Int((seconds * Double(sampleRate)).rounded())
     }
+
+    /// `samples` at 16 kHz in seconds: the inverse of `samples(seconds:)`, exact for whole
+    /// samples (what a detection's time, a clip's length and an hour of audio are read as).
+    public static func seconds(samples: Int) -> Double {
+        Double(samples) / Double(sampleRate)
+    }
 }
 
 /// Headerless PCM, as `arecord` writes it: little-endian, interleaved.

@@ -16,5 +16,5 @@ public struct HopScore: Sendable, Equatable {
     public let model: Int
     public let score: Float
 
-    public var time: Double { Double(sample) / Double(AudioFormat.sampleRate) }
+    public var time: Double { AudioFormat.seconds(samples: sample) }
 }

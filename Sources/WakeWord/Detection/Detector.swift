@@ -135,7 +135,7 @@ public struct Detector: Sendable {
                 let value = TriggerHead.sigmoid(groups[g].readers[r].smoother.push(logit))
                 report?(HopScore(sample: hop, model: reader.model, score: value))
                 if groups[g].readers[r].gate.step(hop: hop, score: value) {
-                    detections.append(Detection(time: Double(hop) / Double(AudioFormat.sampleRate), model: model.name, score: value))
+                    detections.append(Detection(time: AudioFormat.seconds(samples: hop), model: model.name, score: value))
                 }
             }
         }

@@ -65,7 +65,7 @@ public struct Windowing: Codable, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        func s(_ samples: Int) -> String { "\(Double(samples) / Double(AudioFormat.sampleRate)) s" }
+        func s(_ samples: Int) -> String { "\(AudioFormat.seconds(samples: samples)) s" }
         return "window \(s(window)), stride \(s(stride)), hop \(s(hop)), pools \(pools.map(s).joined(separator: " + "))"
             + (memory > 0 ? ", memory \(s(memory))" : "")
     }

@@ -30,7 +30,7 @@ public struct PositiveRecord: Codable, Sendable {
 
     /// Indices of the hops (into `hops` and `scores`) that end inside the hit window.
     public var hitWindowHops: [Int] {
-        hops.indices.filter { isHit(at: Double(hops[$0]) / Double(AudioFormat.sampleRate)) }
+        hops.indices.filter { isHit(at: AudioFormat.seconds(samples: hops[$0])) }
     }
 }
 
@@ -53,7 +53,7 @@ public struct NegativeRecord: Codable, Sendable {
     /// The recording holding stream sample `sample`, and the seconds into it.
     public func locate(_ sample: Int) -> (file: String, seconds: Double) {
         let segment = segments.last { $0.start <= sample } ?? segments[0]
-        return (segment.file, Double(sample - segment.start) / Double(AudioFormat.sampleRate))
+        return (segment.file, AudioFormat.seconds(samples: sample - segment.start))
     }
 }
 
@@ -67,14 +67,14 @@ public struct EvaluationRecord: Sendable {
     public let refractory: Int
 
     public var negativeHours: Double {
-        Double(negatives.reduce(0) { $0 + $1.samples }) / Double(AudioFormat.sampleRate) / 3600
+        AudioFormat.seconds(samples: negatives.reduce(0) { $0 + $1.samples }) / 3600
     }
 
     /// manifest.json for other detectors run on the same audio (Benchmarks/peers.py).
     func writeManifest(to directory: String) throws {
         let manifest: [String: Any] = [
             "sample_rate": AudioFormat.sampleRate,
-            "refractory_seconds": Double(refractory) / Double(AudioFormat.sampleRate),
+            "refractory_seconds": AudioFormat.seconds(samples: refractory),
             "hit_after_end_seconds": Metrics.hitAfterEnd,
             "positives": positives.map {
                 ["file": $0.savedAs ?? $0.file, "source": $0.file, "word_start": $0.wordStart, "word_end": $0.wordEnd]

@@ -77,7 +77,7 @@ public struct EvaluationReport: Codable, Sendable {
         histogram = EvaluationReport.histogram(record)
         settings = Settings(
             snrDB: snr, seed: seed, paddingSeconds: padding,
-            refractorySeconds: Double(record.refractory) / Double(AudioFormat.sampleRate), layer: record.model.layer,
+            refractorySeconds: AudioFormat.seconds(samples: record.refractory), layer: record.model.layer,
             windowing: record.model.windowing.description, head: record.model.head.kind.rawValue)
         toolVersion = WakeWordVersion.current
     }

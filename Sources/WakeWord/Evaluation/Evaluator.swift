@@ -84,8 +84,8 @@ public struct Evaluator: Sendable {
             var run = detector
             let trace = Evaluator.run(&run, audio)
             return PositiveRecord(
-                file: clip.path, savedAs: savedAs, wordStart: Double(clip.bounds.start + padSamples) / Double(AudioFormat.sampleRate),
-                wordEnd: Double(clip.bounds.end + padSamples) / Double(AudioFormat.sampleRate),
+                file: clip.path, savedAs: savedAs, wordStart: AudioFormat.seconds(samples: clip.bounds.start + padSamples),
+                wordEnd: AudioFormat.seconds(samples: clip.bounds.end + padSamples),
                 hops: trace.hops, scores: trace.scores, detections: trace.detections,
                 noise: item.noise.map { .init(file: noiseSources[$0.source].name, offset: $0.offset, snrDB: $0.decibels) })
         }

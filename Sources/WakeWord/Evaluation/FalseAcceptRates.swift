@@ -18,14 +18,11 @@ public struct FalseAcceptRates: Sendable {
     public let negatives: [NegativeRecord]
     /// Samples after an event during which none fires.
     public let refractory: Int
+    /// Hours of negative audio (`EvaluationRecord.negativeHours`).
+    public let hours: Double
 
     public init(_ record: EvaluationRecord) {
-        (negatives, refractory) = (record.negatives, record.refractory)
-    }
-
-    /// Hours of negative audio.
-    public var hours: Double {
-        Double(negatives.reduce(0) { $0 + $1.samples }) / Double(AudioFormat.sampleRate) / 3600
+        (negatives, refractory, hours) = (record.negatives, record.refractory, record.negativeHours)
     }
 
     /// The false accepts at `threshold`, as detection counts them.

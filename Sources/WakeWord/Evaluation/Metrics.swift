@@ -46,7 +46,7 @@ public struct Metrics: Sendable {
     public func hits(at threshold: Float) -> [Double?] {
         record.positives.map { positive in
             EventGate.events(hops: positive.hops, scores: positive.scores, threshold: threshold, refractory: record.refractory)
-                .map { Double($0) / Double(AudioFormat.sampleRate) }
+                .map { AudioFormat.seconds(samples: $0) }
                 .first(where: positive.isHit(at:))
         }
     }
@@ -103,7 +103,7 @@ public struct Metrics: Sendable {
             return Miss(
                 file: positive.file, savedAs: positive.savedAs, wordStart: positive.wordStart, wordEnd: positive.wordEnd,
                 bestScore: best.map { positive.scores[$0] } ?? 0,
-                bestTime: best.map { Double(positive.hops[$0]) / Double(AudioFormat.sampleRate) } ?? positive.wordEnd)
+                bestTime: best.map { AudioFormat.seconds(samples: positive.hops[$0]) } ?? positive.wordEnd)
         }.sorted { $0.bestScore < $1.bestScore }
     }
 }

@@ -33,7 +33,7 @@ struct PositiveClip: Sendable {
             return unusable(
                 String(
                     format: "%.1f s of speech is longer than a wake word (at most 2 s)",
-                    Double(bounds.end - bounds.start) / Double(AudioFormat.sampleRate)))
+                    AudioFormat.seconds(samples: bounds.end - bounds.start)))
         }
         var hash = ContentHash()
         hash.update(samples)

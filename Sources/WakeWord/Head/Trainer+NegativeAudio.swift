@@ -38,7 +38,7 @@ extension Trainer {
         for path in files {
             do {
                 let duration = try AudioReader(path: path).declaredDuration ?? 60
-                if length >= Double(options.negativeStream) / Double(AudioFormat.sampleRate) {
+                if length >= AudioFormat.seconds(samples: options.negativeStream) {
                     groups.append([])
                     length = 0
                 }
@@ -57,7 +57,7 @@ extension Trainer {
             StreamJob(paths: paths, noise: drawNoise(noise, &generator, fraction: options.noisyNegatives), stream: index, isCopy: false)
         }
         let originals = try encode(jobs, features: features, total: jobs.count, progress: progress, warn: warn, isCancelled: isCancelled)
-        let seconds = Double(originals.recordings.reduce(0) { $0 + $1.entry.samples }) / Double(AudioFormat.sampleRate)
+        let seconds = AudioFormat.seconds(samples: originals.recordings.reduce(0) { $0 + $1.entry.samples })
         guard !noise.isEmpty, options.noisyCopies > 0, seconds < options.noisyCopiesBelow else {
             return NegativeAudio(recordings: originals.recordings, skipped: skipped + originals.skipped)
         }

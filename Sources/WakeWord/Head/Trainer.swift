@@ -101,7 +101,8 @@ public struct Trainer: Sendable {
         let set = built.set
 
         // 3. Out-of-fold scores: the screen's threshold, the threshold, the expected rates and their intervals.
-        let heads = options.resolvedCalibrationHeads(negativeSeconds: Double(built.negativeSamples) / Double(AudioFormat.sampleRate))
+        let negativeSeconds = AudioFormat.seconds(samples: built.negativeSamples)
+        let heads = options.resolvedCalibrationHeads(negativeSeconds: negativeSeconds)
         let validated = try crossValidate(
             set, screenSet: built.screenSet, windowing: windowing, calibrationHeads: heads, generator: &generator, progress: progress,
             isCancelled: isCancelled)
@@ -132,8 +133,8 @@ public struct Trainer: Sendable {
         summary.positiveClipsSkipped = skipped.count
         summary.copiesPerClip = options.copiesPerClip
         summary.negativeFiles = built.negativeFiles
-        summary.negativeSeconds = Double(built.negativeSamples) / Double(AudioFormat.sampleRate)
-        summary.calibrationSeconds = Double(set.negativeSamples) / Double(AudioFormat.sampleRate)
+        summary.negativeSeconds = negativeSeconds
+        summary.calibrationSeconds = set.negativeSeconds
         summary.trainingExamples = set.features.rows
         summary.seed = options.seed
         summary.averagedHeads =

@@ -105,7 +105,9 @@ struct TrainingSet {
         chunks.filter { $0.fold != fold }.flatMap { Array($0.rows) } + scenes.filter { $0.fold != fold }.flatMap { Array($0.rows) }
     }
 
-    var negativeSamples: Int { chunks.reduce(0) { $0 + $1.samples } }
+    /// Seconds of negative audio in the chunks, noisy copies counted as heard: what
+    /// calibration counts false accepts over, and what the model says it was calibrated on.
+    var negativeSeconds: Double { AudioFormat.seconds(samples: chunks.reduce(0) { $0 + $1.samples }) }
 
     /// The head's logits for the listed rows, computed in blocks (no copy of all rows).
     func logits(_ head: TriggerHead, rows: [Int]) -> [Float] {
