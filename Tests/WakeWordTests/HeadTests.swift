@@ -190,7 +190,7 @@ import Testing
                 return Calibration.Stream(hops: chunk.hops, logits: smoothed.map(\.logit))
             }
             return Calibration(
-                streams: streams, hours: set.negativeSeconds / 3600, refractory: AudioFormat.samples(seconds: uncapped.refractory))
+                streams: streams, hours: set.calibrationSeconds / 3600, refractory: AudioFormat.samples(seconds: uncapped.refractory))
         }
         let byPairs = calibration { Array(proxy[$0.rows]) }
         let target = uncapped.targetFAPerHour
@@ -230,7 +230,7 @@ import Testing
         #expect(set.chunks.count == 8)
         for stream in 0..<4 { #expect(set.chunks[stream].fold == set.chunks[stream + 4].fold) }
         #expect(Set(set.chunks.map(\.fold)) == [0, 1, 2])
-        #expect(set.negativeSeconds == 8)
+        #expect(set.calibrationSeconds == 8)
         // Fewer streams than folds: each is cut into equal segments, a copy's like its original's.
         var small = SplitMix64(seed: 3)
         let two = TrainingSet(

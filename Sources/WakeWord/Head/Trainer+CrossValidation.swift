@@ -62,7 +62,7 @@ extension Trainer {
             chunks = chunks.map { $0.scored(proxy) }
             scenes = scenes.map { $0.scored(proxy) }
         }
-        let hours = set.negativeSeconds / 3600
+        let hours = set.calibrationSeconds / 3600
         // The threshold, on every pass run: a screen only takes peaks away, so the false accepts
         // calibration expects are at most these (the tail it extrapolates from would lose its
         // lower peaks behind a screen). Then the screen's threshold, low enough to open a pass

@@ -134,7 +134,7 @@ public struct Trainer: Sendable {
         summary.copiesPerClip = options.copiesPerClip
         summary.negativeFiles = built.negativeFiles
         summary.negativeSeconds = negativeSeconds
-        summary.calibrationSeconds = set.negativeSeconds
+        summary.calibrationSeconds = set.calibrationSeconds
         summary.trainingExamples = set.features.rows
         summary.seed = options.seed
         summary.averagedHeads =

@@ -107,7 +107,7 @@ struct TrainingSet {
 
     /// Seconds of negative audio in the chunks, noisy copies counted as heard: what
     /// calibration counts false accepts over, and what the model says it was calibrated on.
-    var negativeSeconds: Double { AudioFormat.seconds(samples: chunks.reduce(0) { $0 + $1.samples }) }
+    var calibrationSeconds: Double { AudioFormat.seconds(samples: chunks.reduce(0) { $0 + $1.samples }) }
 
     /// The head's logits for the listed rows, computed in blocks (no copy of all rows).
     func logits(_ head: TriggerHead, rows: [Int]) -> [Float] {
